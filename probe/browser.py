@@ -1,0 +1,117 @@
+"""Finding a browser and launching it behind the capture proxy."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, Playwright
+
+BROWSER_ENV = "PROBE_BROWSER_PATH"
+SYSTEM_CHROMIUMS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+
+
+class BrowserNotFound(RuntimeError):
+    """No usable browser; the message says what to install."""
+
+
+@dataclass(frozen=True)
+class BrowserChoice:
+    """Which executable to launch: None means Playwright's own build."""
+
+    executable: str | None
+    source: str  # "override", "playwright", "system", "apt"
+
+
+def playwright_browser_installed(playwright: Playwright) -> bool:
+    """True when Playwright's own Chromium build is on disk."""
+    try:
+        return Path(playwright.chromium.executable_path).is_file()
+    except Exception:  # Playwright raises when its registry knows no build for this platform
+        return False
+
+
+def find_browser(playwright: Playwright, override: str | None = None, *, allow_apt: bool = True) -> BrowserChoice:
+    """Resolve the browser: override, Playwright's own, a system Chromium, else apt-get it (as root)."""
+    override = override or os.environ.get(BROWSER_ENV)
+    if override:
+        path = shutil.which(override) or override
+        if not Path(path).is_file():
+            raise BrowserNotFound(f"browser override {override!r} is not an executable file")
+        return BrowserChoice(path, "override")
+    if playwright_browser_installed(playwright):
+        return BrowserChoice(None, "playwright")
+    for name in SYSTEM_CHROMIUMS:
+        found = shutil.which(name)
+        if found:
+            return BrowserChoice(found, "system")
+    if allow_apt and os.geteuid() == 0 and shutil.which("apt-get"):
+        installed = install_system_chromium()
+        if installed:
+            return BrowserChoice(installed, "apt")
+    raise BrowserNotFound(
+        "no browser found: install one with `playwright install chromium` or your system's chromium "
+        f"package (Debian: apt-get install -y chromium), or point {BROWSER_ENV} / --browser-path at it"
+    )
+
+
+def install_system_chromium() -> str | None:
+    """apt-get install chromium; returns its path, or None when that failed."""
+    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
+        if subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode:
+            return None
+    return shutil.which("chromium")
+
+
+def launch_args(spki: str | None) -> list[str]:
+    """Chromium flags: trust the run's CA by pin, look human to CMPs, stay off the internet."""
+    args = [
+        # CMPs hide their banner from navigator.webdriver === true.
+        "--disable-blink-features=AutomationControlled",
+        # Keep the updater from phoning home; Playwright already disables background networking.
+        "--component-updater=url-source=http://127.0.0.1:9/",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+    ]
+    if spki:
+        args.append(f"--ignore-certificate-errors-spki-list={spki}")
+    return args
+
+
+def launch(
+    playwright: Playwright,
+    choice: BrowserChoice,
+    *,
+    proxy_server: str,
+    noise_user: str,
+    spki: str | None,
+    headed: bool = False,
+) -> Browser:
+    """Launch Chromium; its own background traffic goes through the proxy as ``noise_user``."""
+    options: dict[str, Any] = {
+        "headless": not headed,
+        "args": launch_args(spki),
+        "proxy": {"server": proxy_server, "username": noise_user, "password": "probe"},
+    }
+    if choice.executable:
+        options["executable_path"] = choice.executable
+    return playwright.chromium.launch(**options)
+
+
+def context_options(proxy_server: str, context: str, *, gpc: bool = False) -> dict[str, Any]:
+    """new_context() options that route a context through the proxy under its own user name."""
+    options: dict[str, Any] = {
+        "proxy": {"server": proxy_server, "username": context, "password": "probe"},
+        "ignore_https_errors": True,  # belt and braces next to the SPKI pin (HSTS-preloaded pixel hosts)
+        "viewport": {"width": 1280, "height": 800},
+    }
+    if gpc:
+        options["extra_http_headers"] = {"Sec-GPC": "1"}
+    return options

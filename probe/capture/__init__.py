@@ -1,0 +1,7 @@
+"""Capture: the loopback mitmproxy that records every flow per browser context and answers offline."""
+
+from probe.capture.addon import NOISE_CONTEXT, Mark, Recorder
+from probe.capture.proxy import CaptureProxy, ProxyError
+from probe.capture.routing import Answer, Router
+
+__all__ = ["NOISE_CONTEXT", "Answer", "CaptureProxy", "Mark", "ProxyError", "Recorder", "Router"]

@@ -1,0 +1,162 @@
+"""Offline mode: which requests the proxy answers itself (local files, sinks) and which it refuses."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import mimetypes
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from probe.suite import Route
+
+# Hosts Segment ingests events on; sunk by default offline, and live with --sink-segment.
+SEGMENT_INGEST_HOSTS = ("api.segment.io", "events.eu1.segmentapis.com")
+# Chromium's own background traffic: recorded, but never counted as the site's.
+NOISE_HOSTS = (
+    "accounts.google.com",
+    "clients2.google.com",
+    "update.googleapis.com",
+    "optimizationguide-pa.googleapis.com",
+    "content-autofill.googleapis.com",
+    "safebrowsing.googleapis.com",
+    "connectivitycheck.gstatic.com",
+    "www.gstatic.com",
+    "redirector.gvt1.com",
+    "edgedl.me.gvt1.com",
+)
+GIF_1X1 = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A response the proxy gives without asking any upstream."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    served: str = "local"  # local | sink | blocked
+
+
+def is_noise(host: str) -> bool:
+    """True for the browser's own background hosts."""
+    return host in NOISE_HOSTS
+
+
+def host_matches(host: str, patterns: Iterable[str]) -> bool:
+    """Match a host against names and ``*.suffix`` patterns."""
+    for pattern in patterns:
+        if pattern.startswith("*."):
+            if host == pattern[2:] or host.endswith(pattern[1:]):
+                return True
+        elif host == pattern:
+            return True
+    return False
+
+
+def cors_headers(request_headers: dict[str, str]) -> dict[str, str]:
+    """CORS answer that lets any credentialed request through; echoes what a preflight asks for.
+
+    analytics-next sends Authorization and X-Retry-Count, so an answer that does not echo
+    Access-Control-Request-Headers makes the browser drop the POST before it reaches us.
+    """
+    origin = request_headers.get("origin") or "*"
+    headers = {
+        "access-control-allow-origin": origin,
+        "access-control-allow-credentials": "true",
+        "access-control-allow-methods": request_headers.get("access-control-request-method")
+        or "GET, POST, PUT, OPTIONS",
+        "access-control-allow-headers": request_headers.get("access-control-request-headers") or "content-type",
+        "access-control-max-age": "0",
+    }
+    if origin != "*":
+        headers["vary"] = "Origin"
+    return headers
+
+
+class Router:
+    """Decides, per request, whether the proxy answers locally, sinks, blocks or forwards."""
+
+    def __init__(
+        self,
+        routes: Iterable[Route] = (),
+        sinks: Iterable[str] = (),
+        *,
+        offline: bool = True,
+        sink_segment: bool = False,
+    ) -> None:
+        self.routes = list(routes)
+        self.sinks = list(sinks)
+        if offline or sink_segment:
+            self.sinks.extend(h for h in SEGMENT_INGEST_HOSTS if h not in self.sinks)
+        self.offline = offline
+
+    def answer(self, method: str, url: str, headers: dict[str, str]) -> Answer | None:
+        """The local answer for a request, or None to forward it upstream (live mode)."""
+        host = (urlsplit(url).hostname or "").lower()
+        preflight = method == "OPTIONS" and "access-control-request-method" in headers
+        local = self._route(url)
+        if local is not None:
+            if preflight:
+                return Answer(204, b"", cors_headers(headers), "local")
+            # CDNs answer cross-origin fetches (Segment settings); local files must too.
+            return Answer(local.status, local.body, {**cors_headers(headers), **local.headers}, local.served)
+        if host_matches(host, self.sinks):
+            return self._sink(method, url, headers, preflight)
+        if self.offline:
+            return Answer(502, b"blocked by probe offline mode\n", {"content-type": "text/plain"}, "blocked")
+        return None
+
+    def _sink(self, method: str, url: str, headers: dict[str, str], preflight: bool) -> Answer:
+        cors = cors_headers(headers)
+        if preflight:
+            return Answer(204, b"", cors, "sink")
+        path = urlsplit(url).path
+        if method == "POST" and (host_matches(urlsplit(url).hostname or "", SEGMENT_INGEST_HOSTS) or "/v1/" in path):
+            return Answer(200, json.dumps({"success": True}).encode(), {**cors, "content-type": "application/json"}, "sink")
+        if method == "GET" and ("image" in headers.get("accept", "") or path.endswith((".gif", ".png"))):
+            return Answer(200, GIF_1X1, {**cors, "content-type": "image/gif"}, "sink")
+        return Answer(204, b"", cors, "sink")
+
+    def _route(self, url: str) -> Answer | None:
+        bare = url.split("#", 1)[0].split("?", 1)[0]
+        for route in self.routes:
+            if "*" in route.url:
+                if not fnmatch.fnmatchcase(bare, route.url):
+                    continue
+                rest = ""
+            elif bare.startswith(route.url) or bare + "/" == route.url:
+                rest = bare[len(route.url):]
+            else:
+                continue
+            target = self._target(route, rest)
+            if target is None:
+                return Answer(404, b"not found\n", {"content-type": "text/plain"}, "local")
+            return self._file(route, target)
+        return None
+
+    @staticmethod
+    def _target(route: Route, rest: str) -> Path | None:
+        if route.file is not None:
+            return route.file if route.file.is_file() else None
+        assert route.dir is not None
+        base = route.dir.resolve()
+        rel = unquote(rest).lstrip("/")
+        candidate = (base / rel).resolve()
+        if candidate != base and base not in candidate.parents:  # no escaping the served folder
+            return None
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        return candidate if candidate.is_file() else None
+
+    @staticmethod
+    def _file(route: Route, path: Path) -> Answer:
+        body = path.read_bytes()
+        for old, new in route.replace.items():
+            body = body.replace(old.encode(), new.encode())
+        ctype = route.content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if ctype.startswith("text/") or ctype in ("application/javascript", "application/json"):
+            ctype += "; charset=utf-8"
+        return Answer(200, body, {"content-type": ctype, "cache-control": "no-store"}, "local")

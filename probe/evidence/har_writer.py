@@ -1,0 +1,108 @@
+"""Writing probe's HAR (probe-har/1): mitmproxy's HAR entries plus phases as pages and ``_probe`` extras."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mitmproxy import http
+from mitmproxy.addons.savehar import SaveHar
+
+from probe import __version__
+
+HAR_FORMAT = "probe-har/1"
+
+
+def iso(ts: float) -> str:
+    """Epoch seconds as ISO-8601 UTC with milliseconds."""
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _phase_at(marks: Sequence[tuple[str, float]], ts: float) -> str:
+    current = marks[0][0]
+    for phase, at in marks:
+        if ts >= at:
+            current = phase
+    return current
+
+
+def _body(content: bytes | None) -> dict[str, str]:
+    """Body text, base64-encoded when it is not UTF-8 (gzip, images) so nothing is mangled."""
+    if not content:
+        return {"text": ""}
+    try:
+        return {"text": content.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"text": base64.b64encode(content).decode(), "encoding": "base64"}
+
+
+def _entry(flow: http.HTTPFlow, saver: SaveHar, seen: set[Any], phase: str) -> dict[str, Any]:
+    entry = saver.flow_entry(flow, seen)
+    request_body = flow.request.get_content(strict=False) if flow.request.raw_content else None
+    if request_body:
+        entry["request"]["postData"] = {
+            "mimeType": flow.request.headers.get("content-type", ""),
+            **_body(request_body),
+        }
+    entry["pageref"] = phase
+    meta = flow.metadata.get("probe", {})
+    entry["_probe"] = {
+        "phase": phase,
+        "context": meta.get("context"),
+        "noise": bool(meta.get("noise")),
+        "blocked": bool(meta.get("blocked")),
+        "served": meta.get("served", "upstream"),
+    }
+    return entry
+
+
+def build_har(
+    flows: Sequence[http.HTTPFlow],
+    phases: Sequence[dict[str, Any]],
+    *,
+    scenario: str,
+    context: str,
+    browser: tuple[str, str],
+) -> dict[str, Any]:
+    """The HAR of one scenario. ``phases`` are dicts with phase, at, action, choice, storage."""
+    ordered = sorted(phases, key=lambda p: p["at"])
+    marks = [(p["phase"], p["at"]) for p in ordered]
+    saver, seen = SaveHar(), set()
+    entries = [
+        _entry(f, saver, seen, _phase_at(marks, f.request.timestamp_start))
+        for f in sorted(flows, key=lambda f: f.request.timestamp_start)
+    ]
+    pages = [
+        {
+            "id": p["phase"],
+            "title": f"{scenario}: {p['phase']}",
+            "startedDateTime": iso(p["at"]),
+            "pageTimings": {},
+            "_probe": {
+                "phase": p["phase"],
+                "action": p.get("action"),
+                "choice": p.get("choice"),
+                "storage": p.get("storage", {"cookies": {}, "localStorage": {}}),
+            },
+        }
+        for p in ordered
+    ]
+    return {
+        "log": {
+            "version": "1.2",
+            "creator": {"name": "probe", "version": __version__},
+            "browser": {"name": browser[0], "version": browser[1]},
+            "pages": pages,
+            "entries": entries,
+            "_probe": {"format": HAR_FORMAT, "scenario": scenario, "context": context},
+        }
+    }
+
+
+def write_har(path: Path, har: dict[str, Any]) -> None:
+    """Write a HAR as UTF-8 JSON."""
+    path.write_text(json.dumps(har, indent=1, ensure_ascii=False), encoding="utf-8")

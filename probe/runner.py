@@ -1,0 +1,281 @@
+"""Executing scenarios: a fresh browser context per scenario, phase marks at the consent clicks,
+waiting for traffic to settle, per-phase snapshots, and the evidence folder at the end (always)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright
+from playwright.sync_api import Error as PlaywrightError
+
+from probe import __version__
+from probe.browser import BrowserChoice, context_options, find_browser, launch
+from probe.capture import NOISE_CONTEXT, CaptureProxy, Router
+from probe.cmp import CmpAdapter, CmpError, adapter_for
+from probe.evidence.har_writer import build_har, iso, write_har
+from probe.evidence.manifest import write_manifest
+from probe.suite import Choice, Scenario, Suite
+from probe.timeline import AFTER, BEFORE, REVOKED
+
+Progress = Callable[[str], None]
+
+
+class ScenarioError(Exception):
+    """The scenario could not be judged (site down, banner missing, browser died)."""
+
+
+@dataclass
+class ScenarioRun:
+    """What running one scenario left behind."""
+
+    name: str
+    evidence_dir: Path
+    error: str | None = None
+    phases: list[str] = field(default_factory=list)
+
+
+def router_for(suite: Suite, *, live: bool = False, sink_segment: bool = False) -> Router:
+    """The proxy's routing for a suite: offline routes and sinks, or live forwarding."""
+    offline = suite.offline
+    use_offline = bool(offline and offline.enabled and not live)
+    return Router(
+        offline.routes if offline and not live else (),
+        offline.sinks if offline else (),
+        offline=use_offline,
+        sink_segment=sink_segment or suite.sink_segment,
+    )
+
+
+def _choice_action(choice: Choice) -> str:
+    return choice if isinstance(choice, str) else "choose"
+
+
+class _ScenarioSession:
+    """One scenario in one browser context: phases, marks, snapshots."""
+
+    def __init__(self, runner: Runner, suite: Suite, scenario: Scenario, out: Path) -> None:
+        self.runner, self.suite, self.scenario, self.out = runner, suite, scenario, out
+        self.user = f"{scenario.name}-{secrets.token_hex(3)}".replace(":", "-")
+        self.phases: list[dict[str, Any]] = []
+        self.context: BrowserContext | None = None
+        self.page: Page | None = None
+
+    @property
+    def recorder(self):  # noqa: ANN201 - the proxy's Recorder
+        return self.runner.proxy.recorder
+
+    def say(self, text: str) -> None:
+        self.runner.progress(f"{self.scenario.name} · {text}")
+
+    # -- phases -----------------------------------------------------------------------------------------
+
+    def begin(self, phase: str, at: float, action: str | None = None, choice: dict[str, bool] | None = None) -> None:
+        self.phases.append({"phase": phase, "at": at, "action": action, "choice": choice})
+
+    def run(self) -> None:
+        browser = self.runner.browser
+        self.begin(BEFORE, time.time())
+        self.context = browser.new_context(**context_options(self.runner.proxy.server, self.user, gpc=self.scenario.gpc))
+        if self.scenario.gpc:
+            self.context.add_init_script(
+                "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})"
+            )
+        self.page = self.context.new_page()
+        self.browse(BEFORE)
+        self.end_phase(BEFORE)
+        adapter: CmpAdapter | None = None
+        if self.scenario.decision is not None:
+            adapter = adapter_for(self.suite.cmp, self.page)
+            self.decide(adapter, self.scenario.decision, AFTER, reopen=False)
+            self.browse(AFTER)
+            if self.scenario.return_visit:
+                self.page.reload(wait_until="load")
+                self.settle()
+            self.end_phase(AFTER)
+        if self.scenario.revoke is not None:
+            assert adapter is not None, "suite validation guarantees a decision before a revoke"
+            self.decide(adapter, self.scenario.revoke, REVOKED, reopen=True)
+            self.browse(REVOKED)
+            self.end_phase(REVOKED)
+
+    def decide(self, adapter: CmpAdapter, choice: Choice, phase: str, *, reopen: bool) -> None:
+        assert self.page is not None
+        resolved = self.suite.resolve(choice)
+        action = _choice_action(choice)
+        wanted = {c: g for c, g in resolved.items() if not self.suite.categories[c].required}
+
+        def on_decide() -> None:
+            mark = self.recorder.mark(self.user, phase, action=action)
+            self.begin(phase, mark.at, action, resolved)
+
+        adapter.apply(
+            self.page, wanted if action == "choose" or reopen else resolved,
+            action=action, via_preferences=self.scenario.via_preferences, reopen=reopen, on_decide=on_decide,
+        )
+        self.say(f"{phase}: {action} {json.dumps(resolved)} verified")
+        self.settle()
+
+    def browse(self, phase: str) -> None:
+        """Visit the suite's pages and do its actions."""
+        assert self.page is not None
+        urls = self.suite.pages or [self.suite.start_url]
+        for i, url in enumerate(urls):
+            self.goto(url, first=(phase == BEFORE and i == 0))
+            for action in self.suite.actions:
+                if action.phases is not None and phase not in action.phases:
+                    continue
+                if (action.page or urls[-1]) != url:
+                    continue
+                if action.click:
+                    self.page.locator(action.click).first.click(timeout=self.suite.cmp.timeout_ms)
+                elif action.goto:
+                    self.goto(action.goto, first=False)
+            self.settle()
+
+    def goto(self, url: str, *, first: bool) -> None:
+        assert self.page is not None
+        try:
+            response = self.page.goto(url, wait_until="load", timeout=30000)
+        except PlaywrightError as exc:
+            raise ScenarioError(f"site unreachable: {url}: {str(exc).splitlines()[0]}") from exc
+        if response is not None and response.status >= 400:
+            blocked = " (blocked by offline mode: add a route or sink)" if response.status == 502 else ""
+            raise ScenarioError(f"site unreachable: {url} answered HTTP {response.status}{blocked}")
+
+    def settle(self) -> None:
+        quiet, limit = self.suite.settle_ms / 1000, self.suite.settle_max_ms / 1000
+        if not self.recorder.settle(self.user, quiet, limit):
+            self.say(f"traffic did not settle within {limit:.0f} s; going on")
+
+    def end_phase(self, phase: str) -> None:
+        """Screenshot and storage snapshot at the end of a phase."""
+        assert self.page is not None and self.context is not None
+        self.page.screenshot(path=str(self.out / f"{phase}.png"))
+        cookies = self.context.cookies()
+        storage = {}
+        for origin_page in self.context.pages:
+            try:
+                storage[origin_page.url] = origin_page.evaluate(
+                    "() => Object.fromEntries(Object.keys(localStorage).map(k => [k, localStorage.getItem(k)]))"
+                )
+            except PlaywrightError:
+                storage[origin_page.url] = {}
+        (self.out / f"{phase}.storage.json").write_text(
+            json.dumps({"cookies": cookies, "localStorage": storage}, indent=1), encoding="utf-8"
+        )
+        flat_storage = {k: v for values in storage.values() for k, v in values.items()}
+        self.phases[-1]["storage"] = {"cookies": {c["name"]: c["value"] for c in cookies}, "localStorage": flat_storage}
+        flows = [f for f in self.recorder.flows(self.user) if f.request.timestamp_start >= self.phases[-1]["at"]]
+        segment = sum(1 for f in flows if "segment" in f.request.pretty_host)
+        self.say(f"{phase}: {len(flows)} requests captured ({segment} to Segment hosts)")
+
+    def error_screenshot(self) -> None:
+        if self.page is not None:
+            try:
+                self.page.screenshot(path=str(self.out / "error.png"))
+            except PlaywrightError:
+                pass  # the page or browser is gone; the evidence so far still gets written
+
+    def close(self) -> None:
+        if self.context is not None:
+            try:
+                self.context.close()
+            except PlaywrightError:
+                pass
+
+
+class Runner:
+    """Owns the proxy and the browser for a run; runs scenarios one after another."""
+
+    def __init__(
+        self,
+        playwright: Playwright,
+        suite: Suite,
+        *,
+        browser_path: str | None = None,
+        headed: bool = False,
+        live: bool = False,
+        sink_segment: bool = False,
+        progress: Progress = lambda _: None,
+    ) -> None:
+        self.playwright, self.suite, self.headed, self.progress = playwright, suite, headed, progress
+        self.choice: BrowserChoice = find_browser(playwright, browser_path)
+        self.proxy = CaptureProxy(router_for(suite, live=live, sink_segment=sink_segment))
+        self._browser: Browser | None = None
+
+    @property
+    def browser(self) -> Browser:
+        if self._browser is None or not self._browser.is_connected():
+            self._browser = launch(
+                self.playwright, self.choice, proxy_server=self.proxy.server, noise_user=NOISE_CONTEXT,
+                spki=self.proxy.spki, headed=self.headed,
+            )
+        return self._browser
+
+    def __enter__(self) -> Runner:
+        self.proxy.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._browser is not None:
+            try:
+                self._browser.close()
+            except PlaywrightError:
+                pass
+        self.proxy.stop()
+
+    def run_scenario(self, scenario: Scenario, out: Path) -> ScenarioRun:
+        """Run one scenario and write its evidence folder, whatever happened."""
+        out.mkdir(parents=True, exist_ok=True)
+        started = time.time()
+        session = _ScenarioSession(self, self.suite, scenario, out)
+        error: str | None = None
+        try:
+            session.run()
+        except (ScenarioError, CmpError) as exc:
+            error = str(exc)
+        except PlaywrightError as exc:
+            first = str(exc).splitlines()[0]
+            closed = "closed" in first.lower() or "crash" in first.lower()
+            error = f"browser died: {first}" if closed else f"browser error: {first}"
+        if error:
+            self.progress(f"{scenario.name} · ERROR {error}")
+            session.error_screenshot()
+        session.close()
+        self._write_evidence(session, out, started, error)
+        self.proxy.recorder.forget(session.user)
+        return ScenarioRun(scenario.name, out, error, [p["phase"] for p in session.phases])
+
+    def _write_evidence(self, session: _ScenarioSession, out: Path, started: float, error: str | None) -> None:
+        version = self._browser.version if self._browser is not None and self._browser.is_connected() else "unknown"
+        har = build_har(
+            self.proxy.recorder.flows(session.user), session.phases,
+            scenario=session.scenario.name, context=session.user, browser=("chromium", version),
+        )
+        if error:
+            har["log"]["_probe"]["error"] = error
+        write_har(out / "evidence.har", har)
+        (out / "suite.json").write_text(
+            self.suite.model_dump_json(indent=1), encoding="utf-8"
+        )
+        write_manifest(
+            out,
+            tool_version=__version__,
+            browser_name="chromium",
+            browser_version=version,
+            suite_sha256=self.suite.sha256,
+            started=iso(started),
+            ended=iso(time.time()),
+        )
+
+
+def run_id() -> str:
+    """A sortable run folder name."""
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S")

@@ -1,0 +1,256 @@
+"""Suite files: YAML validated with pydantic; errors name the file, line and field."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+STANDARD_SCENARIOS = ("no_decision", "accept_all", "reject_analytics", "revoke")
+ConsentModel = Literal["opt-in", "opt-out"]
+
+
+class SuiteError(Exception):
+    """A suite file that cannot be used; the message names file, line and field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Category(_Strict):
+    """A CMP category and the Segment consent category ids it stands for."""
+
+    segment: list[str] = Field(default_factory=list)
+    required: bool = False  # strictly necessary: always granted, cannot be refused
+    vendor_categories: list[str] = Field(default_factory=list)  # catalog categories it governs
+
+
+# A consent choice: "accept_all", "reject_all", or CMP category -> granted.
+Choice = Literal["accept_all", "reject_all"] | dict[str, bool]
+
+
+class Scenario(_Strict):
+    """One scenario: a fresh browser context, an optional decision, an optional later change."""
+
+    name: str
+    decision: Choice | None = None  # None: never answer the banner
+    revoke: Choice | None = None  # change of mind after browsing, through the reopened preferences
+    via_preferences: bool = False  # make the decision through the preferences UI, not the banner buttons
+    gpc: bool = False
+    return_visit: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _choose_alias(cls, data: Any) -> Any:
+        # `choose: {analytics: true}` reads better in suites than `decision: {...}`
+        if isinstance(data, dict) and "choose" in data:
+            data = dict(data)
+            data["decision"] = data.pop("choose")
+            data.setdefault("via_preferences", True)
+        return data
+
+
+class Action(_Strict):
+    """A page action done in every phase after visiting the pages (e.g. click "Add to cart")."""
+
+    click: str | None = None  # a Playwright selector
+    goto: str | None = None
+    page: str | None = None  # only on this URL (default: the last page visited)
+    phases: list[str] | None = None  # default: every phase
+
+    @model_validator(mode="after")
+    def _one(self) -> Action:
+        if (self.click is None) == (self.goto is None):
+            raise ValueError("an action needs exactly one of click or goto")
+        return self
+
+
+class Selectors(_Strict):
+    """Plain selectors for the generic CMP adapter."""
+
+    banner: str | None = None
+    accept_all: str | None = None
+    reject_all: str | None = None
+    open_preferences: str | None = None  # inside the banner
+    reopen: str | None = None  # on the page, after the banner closed (to revoke)
+    toggles: dict[str, str] = Field(default_factory=dict)  # category -> selector that flips it
+    save: str | None = None
+    consent_cookie: str | None = None  # cookie whose change proves an action took effect
+
+
+class CmpConfig(_Strict):
+    """How to drive the banner."""
+
+    adapter: str = "auto"
+    selectors: Selectors = Field(default_factory=Selectors)
+    timeout_ms: int = 8000
+
+
+class SegmentConfig(_Strict):
+    """What probe should know about the site's Segment setup."""
+
+    write_key: str | None = None
+    hosts: list[str] = Field(default_factory=list)  # extra ingestion hosts (first-party proxies)
+    privacy_endpoint: str | None = None  # URL substring the site calls to delete/suppress on revocation
+    destinations: dict[str, list[str]] = Field(default_factory=dict)  # override: destination -> Segment ids
+
+
+class Route(_Strict):
+    """An origin (or URL pattern) the proxy serves from local files in offline mode."""
+
+    url: str  # prefix, or a glob with * when it contains one
+    file: Path | None = None
+    dir: Path | None = None
+    content_type: str | None = None
+    replace: dict[str, str] = Field(default_factory=dict)  # text substitutions (e.g. __WRITE_KEY__)
+
+    @model_validator(mode="after")
+    def _one(self) -> Route:
+        if (self.file is None) == (self.dir is None):
+            raise ValueError("a route needs exactly one of file or dir")
+        return self
+
+
+class Offline(_Strict):
+    """Offline mode: local routes, hosts the proxy answers itself; everything else is blocked."""
+
+    enabled: bool = True
+    routes: list[Route] = Field(default_factory=list)
+    sinks: list[str] = Field(default_factory=list)  # host names (or *.suffix) answered by the proxy
+
+
+class Suite(_Strict):
+    """A scenario suite: one site, how to drive its banner, what its consent must look like."""
+
+    name: str
+    start_url: str
+    pages: list[str] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)
+    consent_model: ConsentModel = "opt-in"
+    cmp: CmpConfig = Field(default_factory=CmpConfig)
+    categories: dict[str, Category]
+    segment: SegmentConfig = Field(default_factory=SegmentConfig)
+    vendors: dict[str, str] = Field(default_factory=dict)  # vendor name -> CMP category (override)
+    offline: Offline | None = None
+    sink_segment: bool = False  # live mode: still answer Segment ingestion locally
+    scenarios: list[Scenario] = Field(default_factory=list)
+    settle_ms: int = 700  # quiet window that means "traffic settled"
+    settle_max_ms: int = 10000
+
+    path: Path | None = Field(default=None, exclude=True)
+    sha256: str | None = Field(default=None, exclude=True)
+
+    @field_validator("scenarios", mode="before")
+    @classmethod
+    def _expand(cls, value: Any) -> Any:
+        if not value:
+            return [standard_scenario(n) for n in STANDARD_SCENARIOS]
+        return [standard_scenario(v) if isinstance(v, str) else v for v in value]
+
+    @model_validator(mode="after")
+    def _check_choices(self) -> Suite:
+        for sc in self.scenarios:
+            for choice in (sc.decision, sc.revoke):
+                if isinstance(choice, dict):
+                    unknown = set(choice) - set(self.categories)
+                    if unknown:
+                        raise ValueError(f"scenario {sc.name!r} chooses unknown categories {sorted(unknown)}")
+        return self
+
+    def resolve(self, choice: Choice) -> dict[str, bool]:
+        """A choice as CMP category -> granted, required categories always granted."""
+        if choice == "accept_all":
+            return {c: True for c in self.categories}
+        if choice == "reject_all":
+            return {c: cat.required for c, cat in self.categories.items()}
+        assert isinstance(choice, dict)
+        return {c: cat.required or bool(choice.get(c, False)) for c, cat in self.categories.items()}
+
+    def expected_preferences(self, choice: dict[str, bool]) -> dict[str, bool]:
+        """The ``categoryPreferences`` stamp a choice implies (mapped Segment ids only)."""
+        prefs: dict[str, bool] = {}
+        for name, cat in self.categories.items():
+            for seg_id in cat.segment:
+                prefs[seg_id] = prefs.get(seg_id, True) and choice.get(name, False)
+        return prefs
+
+    def scenario(self, name: str) -> Scenario:
+        """Scenario by name."""
+        for sc in self.scenarios:
+            if sc.name == name:
+                return sc
+        raise SuiteError(f"{self.path}: no scenario named {name!r} (have: {[s.name for s in self.scenarios]})")
+
+
+def standard_scenario(name: str) -> dict[str, Any]:
+    """The four standard scenarios by name."""
+    table: dict[str, dict[str, Any]] = {
+        "no_decision": {},
+        "accept_all": {"decision": "accept_all"},
+        "reject_all": {"decision": "reject_all"},
+        "reject_analytics": {"decision": {"analytics": False, "marketing": True}, "via_preferences": True},
+        "revoke": {"decision": "accept_all", "revoke": {"analytics": False, "marketing": False}},
+        "gpc": {"gpc": True},
+        "return_visit": {"decision": "accept_all", "return_visit": True},
+    }
+    if name not in table:
+        raise ValueError(f"unknown standard scenario {name!r} (known: {sorted(table)})")
+    return {"name": name, **table[name]}
+
+
+def _line_index(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
+    """Map every key path in a YAML document to its 1-based line."""
+    lines = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            sub = (*path, key.value)
+            lines.update(_line_index(value, sub))
+            lines[sub] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines.update(_line_index(item, (*path, i)))
+    return lines
+
+
+def load_suite(path: str | Path) -> Suite:
+    """Read and validate a suite file; relative route paths resolve against its folder."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SuiteError(f"{path}: cannot read suite file ({exc.strerror})") from exc
+    text = raw.decode("utf-8", errors="replace")
+    try:
+        data = yaml.safe_load(text)
+        node = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise SuiteError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+    if not isinstance(data, dict):
+        raise SuiteError(f"{path}: a suite file must be a YAML mapping")
+    lines = _line_index(node) if node is not None else {}
+    try:
+        suite = Suite.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        line = next((lines[loc[:i]] for i in range(len(loc), 0, -1) if loc[:i] in lines), None)
+        field = ".".join(str(p) for p in loc) or "(top level)"
+        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        where = f":{line}" if line else ""
+        raise SuiteError(f"{path}{where}: field {field}: {err['msg']}{more}") from exc
+    base = path.resolve().parent
+    if suite.offline:
+        for route in suite.offline.routes:
+            if route.file is not None:
+                route.file = (base / route.file).resolve()
+            if route.dir is not None:
+                route.dir = (base / route.dir).resolve()
+    suite.path = path.resolve()
+    suite.sha256 = hashlib.sha256(raw).hexdigest()
+    return suite
