@@ -15,7 +15,6 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from probe import __version__
 from probe.browser import BrowserChoice, context_options, find_browser, launch
 from probe.capture import NOISE_CONTEXT, CaptureProxy, Router
 from probe.cmp import CmpAdapter, CmpError, adapter_for
@@ -267,9 +266,8 @@ class Runner:
         )
         write_manifest(
             out,
-            tool_version=__version__,
-            browser_name="chromium",
-            browser_version=version,
+            browser={"name": "chromium", "version": version},
+            scenario=session.scenario.name,
             suite_sha256=self.suite.sha256,
             started=iso(started),
             ended=iso(time.time()),
