@@ -138,7 +138,7 @@ class Suite(_Strict):
     offline: Offline | None = None
     sink_segment: bool = False  # live mode: still answer Segment ingestion locally
     scenarios: list[Scenario] = Field(default_factory=list)
-    settle_ms: int = 700  # quiet window that means "traffic settled"
+    settle_ms: int = 500  # quiet window (the same 500 ms Playwright calls network idle) that means "traffic settled"
     settle_max_ms: int = 10000
 
     path: Path | None = Field(default=None, exclude=True)

@@ -1,0 +1,100 @@
+"""Terminal report: one table per scenario, a summary line and the audit checklist (rich)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from probe.findings import ChecklistItem, EvidenceRef, Finding, Report, ScenarioResult
+from probe.report.order import sorted_findings
+from probe.report.summary import summarize
+
+_STATUS_STYLE = {"pass": "bold green", "fail": "bold red", "error": "bold magenta"}
+_SEVERITY_LABEL = {"error": ("FAIL", "bold red"), "warning": ("WARN", "yellow"), "info": ("INFO", "cyan")}
+_ANSWER_STYLE = {"yes": "green", "no": "bold red", "not-tested": "dim"}
+
+
+def render_console(report: Report, console: Console | None = None) -> None:
+    """Print the report to ``console`` (a fresh stdout Console when omitted)."""
+    out = console or Console()
+    title = Text("probe report", style="bold")
+    if report.suite:
+        title.append(f"  suite {report.suite}", style="")
+    title.append(f"  ({report.tool.name} {report.tool.version}", style="dim")
+    title.append(f", {report.tool.browser})" if report.tool.browser else ")", style="dim")
+    out.print(title)
+    for scenario in report.scenarios:
+        out.print(_scenario_table(scenario))
+    summary = summarize(report)
+    out.print(Text(summary.verdict.upper(), style=_STATUS_STYLE[summary.verdict]), Text(summary.sentence()))
+    if report.checklist:
+        out.print(_checklist_table(report.checklist))
+
+
+def _scenario_table(scenario: ScenarioResult) -> Table:
+    title = Text(f"{scenario.name}  ")
+    title.append(scenario.status.upper(), style=_STATUS_STYLE[scenario.status])
+    table = Table(title=title, title_justify="left", expand=True, show_lines=False)
+    table.add_column("status", no_wrap=True)
+    table.add_column("rule", no_wrap=True)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("phase", no_wrap=True)
+    table.add_column("message", ratio=3, overflow="fold")
+    table.add_column("evidence", ratio=2, overflow="fold")
+    if scenario.status == "error":
+        # Text() everywhere: messages and URLs come from the site and may contain rich markup.
+        table.add_row(
+            Text("ERROR", style=_STATUS_STYLE["error"]),
+            "",
+            "",
+            "",
+            Text(scenario.error or "unknown error"),
+            "",
+        )
+    for finding in sorted_findings(scenario.findings):
+        table.add_row(*_finding_cells(finding))
+    if scenario.status != "error" and not scenario.findings:
+        table.add_row(Text("PASS", style=_STATUS_STYLE["pass"]), "", "", "", Text("no findings"), "")
+    return table
+
+
+def _finding_cells(f: Finding) -> tuple[Text, Text, Text, Text, Text, Text]:
+    label, style = _SEVERITY_LABEL.get(f.severity, (f.severity.upper(), ""))
+    return (
+        Text(label, style=style),
+        Text(f.rule, style="bold"),
+        Text(f.severity),
+        Text(f.phase or "-"),
+        Text(f.message),
+        _evidence_text(f.evidence),
+    )
+
+
+def _evidence_text(refs: list[EvidenceRef]) -> Text:
+    if not refs:
+        return Text("-", style="dim")
+    first = refs[0]
+    text = Text()
+    if first.entry is not None:
+        text.append(f"#{first.entry} ", style="dim")
+    text.append(first.url or "(no url)")
+    if len(refs) > 1:
+        text.append(f" (+{len(refs) - 1} more)", style="dim")
+    return text
+
+
+def _checklist_table(items: list[ChecklistItem]) -> Table:
+    table = Table(title=Text("Audit checklist", style="bold"), title_justify="left", expand=True)
+    table.add_column("answer", no_wrap=True)
+    table.add_column("question", ratio=3, overflow="fold")
+    table.add_column("detail", ratio=3, overflow="fold")
+    table.add_column("evidence", ratio=2, overflow="fold")
+    for item in items:
+        table.add_row(
+            Text(item.answer, style=_ANSWER_STYLE.get(item.answer, "")),
+            Text(item.question),
+            Text(item.detail),
+            _evidence_text(item.evidence),
+        )
+    return table

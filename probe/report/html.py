@@ -1,0 +1,284 @@
+"""The self-contained HTML report: timeline pictures, findings, screenshots and the audit checklist."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from probe.findings import EvidenceRef, Finding, Report, ScenarioResult
+from probe.report.classes import Classifier, default_classifier, style_for
+from probe.report.order import phase_rank, sorted_findings
+from probe.report.summary import summarize
+from probe.report.timeline_svg import TimelineLayout, layout_timeline
+from probe.timeline import Entry, Timeline
+
+_IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    """An evidence pointer with the in-page link to its request row (when the recording is present)."""
+
+    entry: int | None
+    url: str | None
+    excerpt: str | None
+    href: str | None
+    scenario: str | None = None
+
+
+@dataclass(frozen=True)
+class FindingView:
+    """A finding ready for the template."""
+
+    rule: str
+    severity: str
+    phase: str | None
+    message: str
+    reference: str | None
+    evidence: list[EvidenceView]
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """One row of a scenario's request list."""
+
+    index: int
+    anchor: str
+    offset: str
+    phase: str
+    label: str
+    colour: str
+    hollow: bool
+    method: str
+    status: int | None
+    url: str
+    flag: str | None
+
+
+@dataclass(frozen=True)
+class Screenshot:
+    """A phase screenshot as a data URI, or why it is missing."""
+
+    phase: str
+    data_uri: str | None
+    problem: str | None = None
+
+
+@dataclass
+class ScenarioView:
+    """Everything the template shows for one scenario."""
+
+    slug: str
+    result: ScenarioResult
+    findings: list[FindingView]
+    counts: dict[str, int]
+    layout: TimelineLayout | None
+    legend: list[tuple[str, str, bool, int]]  # label, colour, hollow, count
+    entries: list[EntryRow]
+    screenshots: list[Screenshot]
+    choices: list[tuple[str, str, str]]  # phase, action, choice summary
+    signals: str | None
+    notes: list[str] = field(default_factory=list)
+
+
+def render_html(
+    report: Report,
+    timelines: Mapping[str, Timeline] | None = None,
+    screenshots: Mapping[str, Mapping[str, Path]] | None = None,
+    classify: Classifier | None = None,
+) -> str:
+    """The whole report as one HTML document that needs no network to view."""
+    timelines = timelines or {}
+    screenshots = screenshots or {}
+    views = [
+        _scenario_view(i, s, timelines.get(s.name), screenshots.get(s.name, {}), classify)
+        for i, s in enumerate(report.scenarios)
+    ]
+    checklist = [
+        (item, [_locate(ref, views, timelines) for ref in item.evidence]) for item in report.checklist
+    ]
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            report=report,
+            summary=summarize(report),
+            scenarios=views,
+            checklist=checklist,
+            data=_embedded_json(report),
+        )
+    )
+
+
+def write_html(
+    path: str | Path,
+    report: Report,
+    timelines: Mapping[str, Timeline] | None = None,
+    screenshots: Mapping[str, Mapping[str, Path]] | None = None,
+    classify: Classifier | None = None,
+) -> Path:
+    """Write the HTML report and return its path."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_html(report, timelines, screenshots, classify), encoding="utf-8")
+    return target
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("probe.report", "templates"),
+        autoescape=True,  # every string in a report may come from the audited site
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def _scenario_view(
+    position: int,
+    result: ScenarioResult,
+    timeline: Timeline | None,
+    shots: Mapping[str, Path],
+    classify: Classifier | None,
+) -> ScenarioView:
+    slug = f"s{position + 1}-{_slug(result.name)}"
+    findings = sorted_findings(result.findings)
+    present = {e.index for e in timeline.entries} if timeline else set()
+
+    def href(entry: int | None) -> str | None:
+        return f"#{slug}-e{entry}" if entry is not None and entry in present else None
+
+    views = [
+        FindingView(
+            f.rule,
+            f.severity,
+            f.phase,
+            f.message,
+            f.reference,
+            [EvidenceView(r.entry, r.url, r.excerpt, href(r.entry)) for r in f.evidence],
+        )
+        for f in findings
+    ]
+    counts = Counter(f.severity for f in findings)
+    view = ScenarioView(
+        slug=slug,
+        result=result,
+        findings=views,
+        counts={k: counts[k] for k in ("error", "warning", "info")},
+        layout=None,
+        legend=[],
+        entries=[],
+        screenshots=[
+            _screenshot(phase, shots[phase]) for phase in sorted(shots, key=lambda p: (phase_rank(p), p))
+        ],
+        choices=[],
+        signals=json.dumps(result.signals, indent=2, sort_keys=True, default=str) if result.signals else None,
+        notes=list(result.notes),
+    )
+    if timeline is not None:
+        _add_timeline(view, timeline, findings, classify or default_classifier(timeline))
+    return view
+
+
+def _add_timeline(
+    view: ScenarioView, timeline: Timeline, findings: list[Finding], classify: Classifier
+) -> None:
+    flags = _flags(findings)
+    view.layout = layout_timeline(timeline, classify, flags, anchor=lambda i: f"#{view.slug}-e{i}")
+    view.legend = [(lane.label, lane.colour, lane.hollow, lane.count) for lane in view.layout.lanes]
+    start = view.layout.start
+    for e in sorted(timeline.entries, key=lambda e: e.index):
+        style = style_for(classify(e))
+        flag = flags.get(e.index)
+        view.entries.append(
+            EntryRow(
+                e.index,
+                f"{view.slug}-e{e.index}",
+                f"+{e.started - start:.3f} s",
+                timeline.phase_of(e),
+                style.label,
+                style.colour,
+                style.hollow,
+                e.method,
+                e.status,
+                e.url,
+                flag[0] if flag else None,
+            )
+        )
+    for mark in sorted(timeline.marks, key=lambda m: m.at):
+        if mark.choice is None:
+            chosen = "choice not recorded"
+        else:
+            chosen = ", ".join(
+                f"{cat} {'granted' if ok else 'denied'}" for cat, ok in sorted(mark.choice.items())
+            )
+        view.choices.append((mark.phase, mark.action or "", chosen))
+    view.notes += [n for n in timeline.notes if n not in view.notes]
+
+
+def _flags(findings: list[Finding]) -> dict[int, tuple[str, list[str]]]:
+    """Entry index -> (worst severity citing it, rule ids), so the picture can ring cited requests."""
+    worst: dict[int, str] = {}
+    rules: dict[int, list[str]] = {}
+    for f in findings:
+        if f.severity == "info":
+            continue
+        for ref in f.evidence:
+            if ref.entry is None:
+                continue
+            if worst.get(ref.entry) != "error":
+                worst[ref.entry] = f.severity
+            if f.rule not in rules.setdefault(ref.entry, []):
+                rules[ref.entry].append(f.rule)
+    return {i: (worst[i], rules[i]) for i in worst}
+
+
+def _locate(ref: EvidenceRef, views: list[ScenarioView], timelines: Mapping[str, Timeline]) -> EvidenceView:
+    """Find which scenario a checklist pointer means: EvidenceRef carries no scenario, only entry and URL."""
+    if ref.entry is not None:
+        for view in views:
+            timeline = timelines.get(view.result.name)
+            entry = next((e for e in timeline.entries if e.index == ref.entry), None) if timeline else None
+            if entry is not None and (ref.url is None or _same_url(entry, ref.url)):
+                return EvidenceView(
+                    ref.entry, ref.url, ref.excerpt, f"#{view.slug}-e{ref.entry}", view.result.name
+                )
+    for view in views:
+        for f in view.findings:
+            if any(e.entry == ref.entry and e.url == ref.url for e in f.evidence):
+                return EvidenceView(ref.entry, ref.url, ref.excerpt, f"#{view.slug}", view.result.name)
+    return EvidenceView(ref.entry, ref.url, ref.excerpt, None)
+
+
+def _same_url(entry: Entry, url: str) -> bool:
+    return entry.url == url or entry.url.split("?", 1)[0] == url.split("?", 1)[0]
+
+
+def _screenshot(phase: str, path: Path) -> Screenshot:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return Screenshot(phase, None, f"not readable: {exc.strerror or exc}")
+    mime = next((m for magic, m in _IMAGE_MAGIC if data.startswith(magic)), None)
+    if mime is None:
+        return Screenshot(phase, None, f"{Path(path).name} is not a PNG or JPEG image")
+    return Screenshot(phase, f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}")
+
+
+def _embedded_json(report: Report) -> Markup:
+    # Inside <script>, only "<" can end the element early; \u003c keeps the JSON identical when parsed.
+    text = report.model_dump_json().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "scenario"

@@ -1,0 +1,263 @@
+"""Layout of the timeline picture: requests as marks in one lane per class along a time axis."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from probe.report.classes import Classifier, style_for
+from probe.timeline import BEFORE, Entry, Timeline
+
+WIDTH = 1120
+PLOT_LEFT = 178  # room for lane labels
+PLOT_RIGHT = WIDTH - 24
+TOP = 54  # two rows of phase labels
+AXIS_HEIGHT = 40
+RADIUS = 4.5
+ROW_HEIGHT = 11.0
+MIN_GAP = 10.5  # marks closer than this stack into the next row instead of hiding each other
+MAX_ROWS = 6
+LANE_PAD = 8.0
+LABEL_ROW_GAP = 130  # phase labels closer than this alternate rows
+
+PHASE_TINT = {"before-consent": "#fff4db", "after-consent": "#e3f6e8", "after-revoke": "#efeafd"}
+PHASE_INK = {"before-consent": "#b26b00", "after-consent": "#1f7a43", "after-revoke": "#5f3dc4"}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One request drawn as a dot."""
+
+    index: int
+    x: float
+    y: float
+    cls: str
+    colour: str
+    hollow: bool
+    title: str
+    href: str
+    flag: str | None  # "error" / "warning" when a finding cites the entry
+
+
+@dataclass(frozen=True)
+class Lane:
+    """A horizontal band for one request class."""
+
+    cls: str
+    label: str
+    colour: str
+    hollow: bool
+    y: float
+    height: float
+    count: int
+
+
+@dataclass(frozen=True)
+class PhaseLine:
+    """A vertical line where a phase begins."""
+
+    phase: str
+    x: float
+    label: str
+    sublabel: str
+    label_y: float
+    title: str
+    colour: str
+    inferred: bool
+
+
+@dataclass(frozen=True)
+class Band:
+    """The tinted background of one phase."""
+
+    phase: str
+    x0: float
+    x1: float
+    colour: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    """A labelled tick on the time axis."""
+
+    x: float
+    label: str
+
+
+@dataclass
+class TimelineLayout:
+    """Everything the SVG template draws, in user units of a ``WIDTH`` x ``height`` viewBox."""
+
+    width: int
+    height: float
+    plot_left: float
+    plot_right: float
+    plot_top: float
+    plot_bottom: float
+    lanes: list[Lane] = field(default_factory=list)
+    marks: list[Mark] = field(default_factory=list)
+    lines: list[PhaseLine] = field(default_factory=list)
+    bands: list[Band] = field(default_factory=list)
+    ticks: list[Tick] = field(default_factory=list)
+    start: float = 0.0
+
+
+def layout_timeline(
+    timeline: Timeline,
+    classify: Classifier,
+    flags: dict[int, tuple[str, list[str]]] | None = None,
+    anchor: Callable[[int], str] = lambda index: f"#e{index}",
+) -> TimelineLayout:
+    """Place every entry, phase line and tick; ``flags`` maps entry index to (severity, rule ids)."""
+    flags = flags or {}
+    entries = sorted(timeline.entries, key=lambda e: (e.started, e.index))
+    starts = _phase_starts(timeline)
+    times = [e.started for e in entries] + [t for _, t, _ in starts]
+    t0, t1 = (min(times), max(times)) if times else (0.0, 1.0)
+    span = max(t1 - t0, 0.001)
+    pad = span * 0.03
+
+    def x_of(t: float) -> float:
+        return PLOT_LEFT + (t - t0 + pad) / (span + 2 * pad) * (PLOT_RIGHT - PLOT_LEFT)
+
+    classes = {e.index: classify(e) for e in entries}
+    lane_keys = sorted(set(classes.values()), key=lambda c: (style_for(c).order, c))
+    rows = {key: _stack([x_of(e.started) for e in entries if classes[e.index] == key]) for key in lane_keys}
+
+    lanes: list[Lane] = []
+    y = float(TOP)
+    for key in lane_keys:
+        style = style_for(key)
+        height = max(1, max(rows[key], default=0) + 1) * ROW_HEIGHT + 2 * LANE_PAD
+        lanes.append(Lane(key, style.label, style.colour, style.hollow, y, height, len(rows[key])))
+        y += height
+    plot_bottom = y if lanes else TOP + 40.0
+    lane_y = {lane.cls: lane.y for lane in lanes}
+
+    marks: list[Mark] = []
+    seen: dict[str, int] = {}
+    for e in entries:
+        key = classes[e.index]
+        row = rows[key][seen.get(key, 0)]
+        seen[key] = seen.get(key, 0) + 1
+        style = style_for(key)
+        flag = flags.get(e.index)
+        marks.append(
+            Mark(
+                index=e.index,
+                x=round(x_of(e.started), 2),
+                y=round(lane_y[key] + LANE_PAD + row * ROW_HEIGHT + ROW_HEIGHT / 2, 2),
+                cls=key,
+                colour=style.colour,
+                hollow=style.hollow,
+                title=_mark_title(e, t0, timeline.phase_of(e), style.label, flag),
+                href=anchor(e.index),
+                flag=flag[0] if flag else None,
+            )
+        )
+
+    layout = TimelineLayout(
+        WIDTH,
+        plot_bottom + AXIS_HEIGHT,
+        PLOT_LEFT,
+        PLOT_RIGHT,
+        TOP,
+        plot_bottom,
+        lanes=lanes,
+        marks=marks,
+        start=t0,
+    )
+    _place_phases(layout, starts, x_of)
+    layout.ticks = [Tick(round(x_of(t0 + s), 2), label) for s, label in _ticks(span)]
+    return layout
+
+
+def _phase_starts(timeline: Timeline) -> list[tuple[str, float, str]]:
+    """(phase, start time, how it is known): the marks, else the first entry tagged with each phase."""
+    if not timeline.entries and not timeline.marks:
+        return []
+    first = min((e.started for e in timeline.entries), default=None)
+    marks = sorted(timeline.marks, key=lambda m: m.at)
+    if marks:
+        begin = min([m.at for m in marks] + ([first] if first is not None else []))
+        starts = [(BEFORE, begin, "start")] if marks[0].phase != BEFORE else []
+        return starts + [(m.phase, m.at, m.action or "") for m in marks]
+    tagged = [e for e in sorted(timeline.entries, key=lambda e: e.started) if e.phase]
+    if not tagged:
+        return []
+    # A foreign HAR with phase tags but no marks: the first request of a phase is the best guess.
+    firsts: dict[str, float] = {}
+    for e in tagged:
+        firsts.setdefault(e.phase or BEFORE, e.started)
+    if first is not None:
+        firsts[BEFORE] = min(firsts.get(BEFORE, first), first)
+    ordered = sorted(firsts.items(), key=lambda kv: kv[1])
+    return [(phase, at, "start" if phase == BEFORE else "inferred") for phase, at in ordered]
+
+
+def _place_phases(
+    layout: TimelineLayout, starts: list[tuple[str, float, str]], x_of: Callable[[float], float]
+) -> None:
+    last_label_x = -1e9
+    row = 0
+    for i, (phase, at, how) in enumerate(starts):
+        x = round(x_of(at), 2)
+        x_end = round(x_of(starts[i + 1][1]), 2) if i + 1 < len(starts) else layout.plot_right
+        # The first phase's tint reaches the plot edge: the time padding before it is still that phase.
+        x_start = layout.plot_left if i == 0 else x
+        layout.bands.append(Band(phase, x_start, x_end, PHASE_TINT.get(phase, "#f1f3f5")))
+        row = 1 - row if x - last_label_x < LABEL_ROW_GAP else 0
+        last_label_x = x
+        inferred = how == "inferred"
+        sub = "(inferred)" if inferred else ("" if how == "start" else how)
+        title = f"{phase} begins at {_utc(at)}" + (f" · action {how}" if sub and not inferred else "")
+        layout.lines.append(
+            PhaseLine(
+                phase, x, phase, sub, 16.0 + row * 20.0, title, PHASE_INK.get(phase, "#495057"), inferred
+            )
+        )
+
+
+def _stack(xs: list[float]) -> list[int]:
+    """Row per mark (input in time order) so that marks in one row keep MIN_GAP apart."""
+    row_ends: list[float] = []
+    rows: list[int] = []
+    for x in xs:
+        free = next((i for i, end in enumerate(row_ends) if x - end >= MIN_GAP), None)
+        if free is None and len(row_ends) < MAX_ROWS:
+            row_ends.append(x)
+            free = len(row_ends) - 1
+        elif free is None:
+            # Lane is full: overlap in the row that has been quiet longest.
+            free = min(range(len(row_ends)), key=lambda i: row_ends[i])
+        row_ends[free] = x
+        rows.append(free)
+    return rows
+
+
+def _ticks(span: float) -> list[tuple[float, str]]:
+    raw = span / 8
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    decimals = max(0, -math.floor(math.log10(step)))
+    count = int(span / step + 1e-6)  # 1.6 / 0.2 is 7.999...: keep the last tick
+    return [(i * step, f"{i * step:.{decimals}f} s") for i in range(count + 1)]
+
+
+def _mark_title(e: Entry, t0: float, phase: str, label: str, flag: tuple[str, list[str]] | None) -> str:
+    lines = [
+        f"HAR entry {e.index}: {e.method} {e.url}",
+        f"+{e.started - t0:.3f} s · {_utc(e.started)} · {phase}",
+        f"{label}"
+        + (f" · HTTP {e.status}" if e.status is not None else "")
+        + (" · blocked" if e.blocked else ""),
+    ]
+    if flag:
+        lines.append(f"{flag[0]}: {', '.join(flag[1])}")
+    return "\n".join(lines)
+
+
+def _utc(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"

@@ -1,0 +1,495 @@
+"""The HTML report: self-contained, escaped, one dot per request; and how it behaves in the real Chromium."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from probe.findings import ChecklistItem, EvidenceRef, Finding, Report, ScenarioResult, ToolInfo
+from probe.report import default_classifier, render_html, write_html
+from probe.report.timeline_svg import MAX_ROWS, MIN_GAP, layout_timeline
+from probe.timeline import Entry, PhaseMark, Timeline
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+T0 = 1_767_261_600.0  # 2026-01-01 10:00:00 UTC
+HOSTILE = "<script>alert('x')</script> & \"quoted\""
+
+
+def _e(index: int, at: float, url: str, method: str = "GET", **kw: object) -> Entry:
+    return Entry(index=index, started=T0 + at, method=method, url=url, status=kw.pop("status", 200), **kw)  # type: ignore[arg-type]
+
+
+def _reject_timeline() -> Timeline:
+    entries = [
+        _e(0, 0.00, "https://shop.test/", resource_type="document", phase="before-consent"),
+        *[
+            _e(i, 0.04 + i * 0.01, f"https://shop.test/static/{n}", phase="before-consent")
+            for i, n in enumerate(["app.css", "app.js", "logo.svg", "hero.webp", "font.woff2"], start=1)
+        ],
+        _e(6, 0.21, "https://cdn.segment.com/analytics.js/v1/wk/analytics.min.js", phase="before-consent"),
+        _e(7, 0.33, "https://cdn.segment.com/v1/projects/wk/settings", phase="before-consent"),
+        _e(8, 0.52, "https://api.segment.io/v1/p", "POST", phase="before-consent"),
+        _e(9, 0.60, "https://connect.facebook.net/en_US/fbevents.js", phase="before-consent"),
+        _e(10, 0.76, "https://www.facebook.com/tr?id=123&ev=PageView", phase="before-consent"),
+        _e(
+            11,
+            0.90,
+            "https://update.googleapis.com/service/update2/json",
+            "POST",
+            noise=True,
+            phase="before-consent",
+        ),
+        _e(12, 1.10, "https://fonts.cdn-example.net/inter.woff2", phase="before-consent"),
+        _e(13, 2.30, "https://api.segment.io/v1/t", "POST", phase="after-consent"),
+        _e(
+            14,
+            2.42,
+            "https://cdn.segment.com/next-integrations/actions/google-analytics-4/ga4.js",
+            phase="after-consent",
+        ),
+        _e(
+            15,
+            2.61,
+            "https://www.google-analytics.com/g/collect?v=2&tid=G-TEST",
+            "POST",
+            blocked=True,
+            status=None,
+            phase="after-consent",
+        ),
+        _e(16, 3.50, "https://api.segment.io/v1/t", "POST", phase="after-consent"),
+        _e(17, 3.62, "https://shop.test/api/cart", phase="after-consent"),
+    ]
+    marks = [
+        PhaseMark(
+            "after-consent", T0 + 2.0, {"analytics": False, "marketing": False, "necessary": True}, "choose"
+        )
+    ]
+    return Timeline("reject_analytics", entries, marks)
+
+
+def _revoke_timeline() -> Timeline:
+    entries = [
+        _e(0, 0.0, "https://shop.test/", resource_type="document"),
+        _e(1, 0.1, "https://shop.test/static/app.js"),
+        _e(2, 0.3, "https://cdn.segment.com/analytics.js/v1/wk/analytics.min.js"),
+        _e(3, 1.9, "https://api.segment.io/v1/p", "POST"),
+        _e(4, 2.1, "https://connect.facebook.net/en_US/fbevents.js"),
+        _e(5, 2.5, "https://api.segment.io/v1/t", "POST"),
+        _e(6, 4.6, "https://api.segment.io/v1/t", "POST"),
+        _e(7, 5.2, "https://shop.test/api/cart"),
+    ]
+    marks = [
+        PhaseMark("after-consent", T0 + 1.5, {"analytics": True, "marketing": True}, "accept_all"),
+        PhaseMark("after-revoke", T0 + 4.0, {"analytics": False, "marketing": False}, "revoke"),
+    ]
+    return Timeline("revoke", entries, marks)
+
+
+def _accept_timeline() -> Timeline:
+    entries = [
+        _e(0, 0.0, "https://shop.test/", resource_type="document"),
+        _e(1, 1.4, "https://api.segment.io/v1/p", "POST"),
+        _e(2, 1.6, "https://widgets.chat-example.io/loader.js"),
+    ]
+    return Timeline("accept_all", entries, [PhaseMark("after-consent", T0 + 1.2, None, "accept_all")])
+
+
+def sample() -> tuple[Report, dict[str, Timeline]]:
+    """A run with a failing, a revoking, a passing and an unjudgeable scenario."""
+    reject = ScenarioResult.judged(
+        "reject_analytics",
+        [
+            Finding(
+                rule="segment-before-consent",
+                phase="before-consent",
+                message="Segment page event sent before the banner was answered.",
+                reference="Does the SDK wait for consent?",
+                evidence=[
+                    EvidenceRef(
+                        entry=8,
+                        url="https://api.segment.io/v1/p",
+                        excerpt='{"type":"page","anonymousId":"6f1c2d","context":{}}',
+                    )
+                ],
+            ),
+            Finding(
+                rule="pixel-before-consent",
+                phase="before-consent",
+                message="Facebook Pixel (marketing) fired before the banner was answered.",
+                evidence=[
+                    EvidenceRef(entry=9, url="https://connect.facebook.net/en_US/fbevents.js"),
+                    EvidenceRef(entry=10, url="https://www.facebook.com/tr?id=123&ev=PageView"),
+                ],
+            ),
+            Finding(
+                rule="denied-destination-loaded",
+                phase="after-consent",
+                message="Google Analytics 4 (analytics) loaded although analytics was denied.",
+                evidence=[
+                    EvidenceRef(
+                        entry=14,
+                        url="https://cdn.segment.com/next-integrations/actions/google-analytics-4/ga4.js",
+                    )
+                ],
+            ),
+            Finding(
+                rule="denied-pixel",
+                phase="after-consent",
+                message=HOSTILE,
+                evidence=[
+                    EvidenceRef(
+                        entry=15,
+                        url="https://www.google-analytics.com/g/collect?v=2&tid=G-TEST",
+                        excerpt=HOSTILE,
+                    )
+                ],
+            ),
+            Finding(
+                rule="unmapped-destination",
+                severity="warning",
+                phase=None,
+                message="Destination 'Braze' has no CMP category in the suite.",
+                evidence=[],
+            ),
+            Finding(
+                rule="unclassified-third-party",
+                severity="info",
+                phase="before-consent",
+                message="fonts.cdn-example.net is not in the vendor catalog.",
+                evidence=[EvidenceRef(entry=12, url="https://fonts.cdn-example.net/inter.woff2")],
+            ),
+        ],
+        evidence_dir="artifacts/run-1/reject_analytics",
+        signals={"after-consent": {"categoryPreferences": {"C0002": False, "C0004": False}}},
+    )
+    revoke = ScenarioResult.judged(
+        "revoke",
+        [
+            Finding(
+                rule="event-after-revoke",
+                phase="after-revoke",
+                message="Segment track event sent after analytics was revoked.",
+                evidence=[
+                    EvidenceRef(
+                        entry=6,
+                        url="https://api.segment.io/v1/t",
+                        excerpt='{"type":"track","event":"Add to cart"}',
+                    )
+                ],
+            ),
+            Finding(
+                rule="revoke-no-deletion",
+                phase="after-revoke",
+                message="No Segment deletion or suppression request followed the revocation.",
+            ),
+        ],
+    )
+    accept = ScenarioResult.judged(
+        "accept_all",
+        [
+            Finding(
+                rule="unclassified-third-party",
+                severity="info",
+                phase="after-consent",
+                message="widgets.chat-example.io is not in the vendor catalog.",
+                evidence=[EvidenceRef(entry=2, url="https://widgets.chat-example.io/loader.js")],
+            )
+        ],
+    )
+    broken = ScenarioResult(
+        name="no_decision",
+        status="error",
+        error="banner not found: no element matches '#cookie-banner' after 10 s",
+    )
+    checklist = [
+        ChecklistItem(
+            id="categorization",
+            question="Is destination categorization documented?",
+            answer="no",
+            detail="1 enabled destination (Braze) has no category.",
+        ),
+        ChecklistItem(
+            id="sdk-waits",
+            question="Does the SDK wait for consent?",
+            answer="no",
+            detail="Segment sent a page event before the banner was answered.",
+            evidence=[EvidenceRef(entry=8, url="https://api.segment.io/v1/p")],
+        ),
+        ChecklistItem(
+            id="consent-stamped",
+            question="Are consent payloads stamped on every event?",
+            answer="yes",
+            detail="Every event after the decision carried context.consent.categoryPreferences.",
+        ),
+        ChecklistItem(
+            id="filters-honor",
+            question="Do destination filters honor categories?",
+            answer="no",
+            evidence=[
+                EvidenceRef(
+                    entry=14,
+                    url="https://cdn.segment.com/next-integrations/actions/google-analytics-4/ga4.js",
+                )
+            ],
+        ),
+        ChecklistItem(
+            id="server-side",
+            question="Do server-side sources carry consent?",
+            answer="not-tested",
+            detail="A browser run cannot observe server-side sources.",
+        ),
+        ChecklistItem(
+            id="privacy-api",
+            question="Does the Privacy API fire on revocation?",
+            answer="no",
+            evidence=[EvidenceRef(entry=6, url="https://api.segment.io/v1/t")],
+        ),
+    ]
+    report = Report(
+        tool=ToolInfo(version="0.1.0", browser="chromium 156.0.8078.108"),
+        suite="demo-shop",
+        scenarios=[reject, revoke, accept, broken],
+        checklist=checklist,
+    )
+    timelines = {t.scenario: t for t in (_reject_timeline(), _revoke_timeline(), _accept_timeline())}
+    return report, timelines
+
+
+class _Collector(HTMLParser):
+    """Collects attributes of every element, and the class lists of SVG marks and phase lines."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.classes: list[tuple[str, str]] = []  # (tag, class)
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("src", "href", "xlink:href", "action", "data") and value is not None:
+                self.links.append(value)
+            if name == "class" and value:
+                self.classes.extend((tag, c) for c in value.split())
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _parse(html: str) -> _Collector:
+    collector = _Collector()
+    collector.feed(html)
+    return collector
+
+
+def test_every_link_stays_inside_the_page() -> None:
+    report, timelines = sample()
+    parsed = _parse(render_html(report, timelines, {}))
+    assert parsed.links, "the page should link evidence to request rows"
+    outside = [link for link in parsed.links if not link.startswith(("#", "data:"))]
+    assert outside == []
+
+
+def test_site_supplied_text_is_escaped() -> None:
+    report, timelines = sample()
+    html = render_html(report, timelines, {})
+    assert HOSTILE not in html
+    assert "&lt;script&gt;alert(" in html
+    # The embedded report.json copy must not be able to close its <script> element early.
+    data = html.split('id="probe-report-data">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in data and "\\u003cscript\\u003e" in data
+
+
+def test_one_mark_per_entry_and_a_line_per_phase() -> None:
+    report, timelines = sample()
+    parsed = _parse(render_html(report, timelines, {}))
+    marks = [c for tag, c in parsed.classes if tag == "circle" and c == "mark"]
+    lines = [c for tag, c in parsed.classes if tag == "g" and c == "phase-line"]
+    assert len(marks) == sum(len(t.entries) for t in timelines.values())
+    # before-consent is implicit, so each timeline draws one line more than it has marks
+    assert len(lines) == sum(len(t.marks) + 1 for t in timelines.values())
+    rows = [c for tag, c in parsed.classes if tag == "tr" and c == "finding"]
+    assert len(rows) == sum(len(s.findings) for s in report.scenarios)
+
+
+def test_default_classifier_uses_flags_segment_hosts_and_the_page_site() -> None:
+    _, timelines = sample()
+    timeline = timelines["reject_analytics"]
+    classify = default_classifier(timeline)
+    by_index = {e.index: classify(e) for e in timeline.entries}
+    assert by_index[0] == "first-party"
+    assert by_index[8] == "segment"
+    assert by_index[10] == "vendor:marketing"
+    assert by_index[11] == "noise"
+    assert by_index[12] == "third-party"
+    assert by_index[15] == "blocked"
+
+
+def test_a_plugged_in_classifier_decides_lanes_and_colours() -> None:
+    report, timelines = sample()
+    html = render_html(
+        report,
+        timelines,
+        {},
+        classify=lambda e: "vendor:advertising" if "facebook" in e.url else "first-party",
+    )
+    assert "Vendor · advertising" in html
+    assert 'data-class="vendor:advertising"' in html
+    assert 'data-class="segment"' not in html
+
+
+def test_bursts_stack_instead_of_hiding_each_other() -> None:
+    burst = [_e(i, i * 0.001, f"https://shop.test/{i}") for i in range(MAX_ROWS)]
+    timeline = Timeline("burst", burst + [_e(99, 10.0, "https://shop.test/late")])
+    layout = layout_timeline(timeline, lambda e: "first-party")
+    first = [m for m in layout.marks if m.index < MAX_ROWS]
+    assert len({m.y for m in first}) == MAX_ROWS
+    assert max(m.x for m in first) - min(m.x for m in first) < MIN_GAP
+
+
+def test_phases_are_inferred_from_entry_tags_when_marks_are_missing() -> None:
+    entries = [
+        _e(0, 0.0, "https://shop.test/", phase="before-consent"),
+        _e(1, 1.0, "https://api.segment.io/v1/t", phase="after-consent"),
+    ]
+    layout = layout_timeline(Timeline("foreign-har", entries), lambda e: "first-party")
+    assert [(line.phase, line.inferred) for line in layout.lines] == [
+        ("before-consent", False),
+        ("after-consent", True),
+    ]
+    assert layout.lines[1].x == layout.marks[1].x
+
+
+def test_the_time_axis_reaches_the_last_request() -> None:
+    layout = layout_timeline(_accept_timeline(), lambda e: "first-party")
+    assert [t.label for t in layout.ticks][-2:] == ["1.4 s", "1.6 s"]
+
+
+def test_screenshots_are_embedded_and_missing_ones_explained(tmp_path: Path) -> None:
+    png = tmp_path / "before-consent.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
+    bogus = tmp_path / "after-consent.png"
+    bogus.write_text("not an image")
+    report, timelines = sample()
+    shots = {
+        "reject_analytics": {
+            "before-consent": png,
+            "after-consent": bogus,
+            "after-revoke": tmp_path / "gone.png",
+        }
+    }
+    html = render_html(report, timelines, shots)
+    assert html.count("data:image/png;base64,iVBORw0KGgo") == 1
+    assert "after-consent.png is not a PNG or JPEG image" in html
+    assert "not readable" in html
+
+
+def test_checklist_evidence_links_to_the_scenario_that_holds_the_entry() -> None:
+    report, timelines = sample()
+    html = render_html(report, timelines, {})
+    checklist = html.split('id="checklist"', 1)[1].split("</section>", 1)[0]
+    assert 'href="#s1-reject-analytics-e8"' in checklist
+    assert 'href="#s2-revoke-e6"' in checklist
+
+
+def test_without_timelines_the_report_still_renders(tmp_path: Path) -> None:
+    report, _ = sample()
+    path = write_html(tmp_path / "out" / "report.html", report)
+    html = path.read_text(encoding="utf-8")
+    assert html.count("No recording is available") == len(report.scenarios)
+    assert html.count('class="finding ') == sum(len(s.findings) for s in report.scenarios)
+
+
+def _shop_screenshots(page: Page, folder: Path) -> dict[str, Path]:
+    """Phase screenshots of a small fake shop, taken by the real browser."""
+    banner = """<div style="position:fixed;bottom:0;left:0;right:0;background:#222;color:#fff;
+      padding:22px 28px;font:18px sans-serif">We use cookies for analytics and marketing.
+      <button>Accept all</button> <button>Reject</button> <button>Preferences</button></div>"""
+    shop = """<body style="margin:0;font:20px sans-serif">
+      <header style="background:#0b7285;color:#fff;padding:18px 28px;font-size:24px">Demo shop</header>
+      <main style="padding:10px 28px"><h1>Running shoes</h1><p>Trail runner · 89 EUR</p>
+      <button style="font-size:20px">Add to cart</button></main>{}</body>"""
+    shots = {}
+    for phase, extra in (("before-consent", banner), ("after-consent", "")):
+        page.set_content(shop.format(extra))
+        shots[phase] = folder / f"{phase}.png"
+        page.screenshot(path=str(shots[phase]))
+    return shots
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the Debian Chromium at /usr/bin/chromium")
+def test_report_in_chromium(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    report, timelines = sample()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--disable-blink-features=AutomationControlled"]
+        )
+        try:
+            shot_page = browser.new_page(viewport={"width": 900, "height": 560})
+            shots = {"reject_analytics": _shop_screenshots(shot_page, tmp_path)}
+            shot_page.close()
+            path = write_html(tmp_path / "report.html", report, timelines, shots)
+
+            page = browser.new_page(viewport={"width": 1360, "height": 900})
+            problems: list[str] = []
+            requested: list[str] = []
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda exc: problems.append(str(exc)))
+            page.on("request", lambda r: requested.append(r.url))
+            page.goto(path.as_uri())
+            page.wait_for_load_state("load")
+
+            assert problems == []
+            assert all(u.startswith(("file:", "data:")) for u in requested), requested
+            assert page.locator("#verdict").inner_text() == "ERROR"  # an unjudged scenario wins
+            for view_id, scenario in (
+                ("#s1-reject-analytics", "reject_analytics"),
+                ("#s2-revoke", "revoke"),
+                ("#s3-accept-all", "accept_all"),
+            ):
+                timeline = timelines[scenario]
+                section = page.locator(view_id)
+                assert section.locator("svg.timeline circle.mark").count() == len(timeline.entries)
+                phases = section.locator("svg.timeline g.phase-line")
+                assert phases.count() == len(timeline.marks) + 1
+                assert phases.first.get_attribute("data-phase") == "before-consent"
+                expected = len(next(s for s in report.scenarios if s.name == scenario).findings)
+                assert section.locator("table.findings tr.finding").count() == expected
+            assert page.locator("#s4-no-decision .error-box").is_visible()
+            revoke_lines = page.locator("#s2-revoke g.phase-line")
+            assert [revoke_lines.nth(i).get_attribute("data-phase") for i in range(3)] == [
+                "before-consent",
+                "after-consent",
+                "after-revoke",
+            ]
+
+            # Screenshots are real decoded images, not broken placeholders.
+            widths = page.locator("#s1-reject-analytics .shots img").evaluate_all(
+                "imgs => imgs.map(i => i.naturalWidth)"
+            )
+            assert widths == [900, 900]
+
+            # A dot is a link to its request row, which lives in a closed <details> until clicked.
+            row = page.locator("#s1-reject-analytics-e8")
+            assert not row.is_visible()
+            page.locator('#s1-reject-analytics circle.mark[data-entry="8"]').click()
+            assert row.is_visible()
+            title = (
+                page.locator('#s1-reject-analytics circle.mark[data-entry="8"] title').text_content() or ""
+            )
+            assert "https://api.segment.io/v1/p" in title and "+0.520 s" in title
+
+            page.locator("#s1-reject-analytics").scroll_into_view_if_needed()
+            page.screenshot(path=str(tmp_path / "report-top.png"))
+            page.screenshot(path=str(tmp_path / "report-full.png"), full_page=True)
+            assert (tmp_path / "report-full.png").stat().st_size > 10_000
+        finally:
+            browser.close()
