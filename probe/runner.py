@@ -241,9 +241,9 @@ class Runner:
         except (ScenarioError, CmpError) as exc:
             error = str(exc)
         except PlaywrightError as exc:
-            first = str(exc).splitlines()[0]
-            closed = "closed" in first.lower() or "crash" in first.lower()
-            error = f"browser died: {first}" if closed else f"browser error: {first}"
+            error = f"browser error: {str(exc).splitlines()[0]}"
+        if error and not (self._browser is not None and self._browser.is_connected()):
+            error = f"browser died: {error}"
         if error:
             self.progress(f"{scenario.name} · ERROR {error}")
             session.error_screenshot()

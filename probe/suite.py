@@ -137,7 +137,9 @@ class Suite(_Strict):
     vendors: dict[str, str] = Field(default_factory=dict)  # vendor name -> CMP category (override)
     offline: Offline | None = None
     sink_segment: bool = False  # live mode: still answer Segment ingestion locally
-    scenarios: list[Scenario] = Field(default_factory=list)
+    scenarios: list[Scenario] = Field(
+        default_factory=lambda: [Scenario.model_validate(standard_scenario(n)) for n in STANDARD_SCENARIOS]
+    )
     settle_ms: int = 500  # quiet window (the same 500 ms Playwright calls network idle) that means "traffic settled"
     settle_max_ms: int = 10000
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from probe.cmp.base import BannerNotFound, CmpAdapter, CmpError, OnDecide
 from probe.suite import Selectors
@@ -32,7 +33,7 @@ class SelectorsAdapter(CmpAdapter):
             page.locator(self._need("banner")).first.wait_for(state="visible", timeout=self.timeout_ms)
         except CmpError:
             raise
-        except Exception as exc:
+        except PlaywrightTimeout as exc:
             raise BannerNotFound(f"selectors adapter: banner {self.sel.banner!r} did not appear") from exc
 
     def _click(self, page: Page, what: str) -> None:

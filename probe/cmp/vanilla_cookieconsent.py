@@ -6,6 +6,7 @@ import json
 from urllib.parse import unquote
 
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from probe.cmp.base import BannerNotFound, CmpAdapter, OnDecide
 
@@ -23,7 +24,7 @@ class VanillaCookieConsent(CmpAdapter):
     def wait_for_banner(self, page: Page) -> None:
         try:
             page.locator("#cc-main .cm").wait_for(state="visible", timeout=self.timeout_ms)
-        except Exception as exc:
+        except PlaywrightTimeout as exc:
             raise BannerNotFound(f"{self.name}: consent banner #cc-main .cm did not appear") from exc
 
     def accept_all(self, page: Page, on_decide: OnDecide) -> None:
@@ -48,7 +49,7 @@ class VanillaCookieConsent(CmpAdapter):
             page.locator('#cc-main .cm [data-role="show"]').click(timeout=self.timeout_ms)
         try:
             page.locator("#cc-main .pm").wait_for(state="visible", timeout=self.timeout_ms)
-        except Exception as exc:
+        except PlaywrightTimeout as exc:
             raise BannerNotFound(f"{self.name}: preferences modal #cc-main .pm did not open") from exc
 
     def set_category(self, page: Page, category: str, granted: bool) -> None:
