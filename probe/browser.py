@@ -35,7 +35,9 @@ def playwright_browser_installed(playwright: Playwright) -> bool:
         return False
 
 
-def find_browser(playwright: Playwright, override: str | None = None, *, allow_apt: bool = True) -> BrowserChoice:
+def find_browser(
+    playwright: Playwright, override: str | None = None, *, allow_apt: bool = True
+) -> BrowserChoice:
     """Resolve the browser: override, Playwright's own, a system Chromium, else apt-get it (as root)."""
     override = override or os.environ.get(BROWSER_ENV)
     if override:

@@ -56,8 +56,13 @@ def _run(
     try:
         with sync_playwright() as playwright:
             runner = Runner(
-                playwright, suite, browser_path=browser_path, headed=headed, live=live,
-                sink_segment=sink_segment, progress=lambda line: err.print(f"  {line}"),
+                playwright,
+                suite,
+                browser_path=browser_path,
+                headed=headed,
+                live=live,
+                sink_segment=sink_segment,
+                progress=lambda line: err.print(f"  {line}"),
             )
             with runner:
                 for scenario in chosen:
@@ -90,8 +95,14 @@ def _with_run_options(fn):  # type: ignore[no-untyped-def]
 @click.option("--live", is_flag=True, help="Forward traffic upstream instead of the suite's offline routes.")
 @click.option("--sink-segment", is_flag=True, help="Live mode: answer Segment ingestion locally.")
 def run(
-    suite: Path, scenarios: tuple[str, ...], out: Path | None, headed: bool, browser_path: str | None,
-    redact: bool, live: bool, sink_segment: bool,
+    suite: Path,
+    scenarios: tuple[str, ...],
+    out: Path | None,
+    headed: bool,
+    browser_path: str | None,
+    redact: bool,
+    live: bool,
+    sink_segment: bool,
 ) -> None:
     """Run a suite's scenarios in a real browser and judge the evidence."""
     _run(suite, scenarios, out, headed, browser_path, live, sink_segment, redact)

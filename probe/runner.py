@@ -75,13 +75,17 @@ class _ScenarioSession:
 
     # -- phases -----------------------------------------------------------------------------------------
 
-    def begin(self, phase: str, at: float, action: str | None = None, choice: dict[str, bool] | None = None) -> None:
+    def begin(
+        self, phase: str, at: float, action: str | None = None, choice: dict[str, bool] | None = None
+    ) -> None:
         self.phases.append({"phase": phase, "at": at, "action": action, "choice": choice})
 
     def run(self) -> None:
         browser = self.runner.browser
         self.begin(BEFORE, time.time())
-        self.context = browser.new_context(**context_options(self.runner.proxy.server, self.user, gpc=self.scenario.gpc))
+        self.context = browser.new_context(
+            **context_options(self.runner.proxy.server, self.user, gpc=self.scenario.gpc)
+        )
         if self.scenario.gpc:
             self.context.add_init_script(
                 "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})"
@@ -115,8 +119,12 @@ class _ScenarioSession:
             self.begin(phase, mark.at, action, resolved)
 
         adapter.apply(
-            self.page, wanted if action == "choose" or reopen else resolved,
-            action=action, via_preferences=self.scenario.via_preferences, reopen=reopen, on_decide=on_decide,
+            self.page,
+            wanted if action == "choose" or reopen else resolved,
+            action=action,
+            via_preferences=self.scenario.via_preferences,
+            reopen=reopen,
+            on_decide=on_decide,
         )
         self.say(f"{phase}: {action} {json.dumps(resolved)} verified")
         self.settle()
@@ -170,8 +178,13 @@ class _ScenarioSession:
             json.dumps({"cookies": cookies, "localStorage": storage}, indent=1), encoding="utf-8"
         )
         flat_storage = {k: v for values in storage.values() for k, v in values.items()}
-        self.phases[-1]["storage"] = {"cookies": {c["name"]: c["value"] for c in cookies}, "localStorage": flat_storage}
-        flows = [f for f in self.recorder.flows(self.user) if f.request.timestamp_start >= self.phases[-1]["at"]]
+        self.phases[-1]["storage"] = {
+            "cookies": {c["name"]: c["value"] for c in cookies},
+            "localStorage": flat_storage,
+        }
+        flows = [
+            f for f in self.recorder.flows(self.user) if f.request.timestamp_start >= self.phases[-1]["at"]
+        ]
         segment = sum(1 for f in flows if "segment" in f.request.pretty_host)
         self.say(f"{phase}: {len(flows)} requests captured ({segment} to Segment hosts)")
 
@@ -213,8 +226,12 @@ class Runner:
     def browser(self) -> Browser:
         if self._browser is None or not self._browser.is_connected():
             self._browser = launch(
-                self.playwright, self.choice, proxy_server=self.proxy.server, noise_user=NOISE_CONTEXT,
-                spki=self.proxy.spki, headed=self.headed,
+                self.playwright,
+                self.choice,
+                proxy_server=self.proxy.server,
+                noise_user=NOISE_CONTEXT,
+                spki=self.proxy.spki,
+                headed=self.headed,
             )
         return self._browser
 
@@ -252,18 +269,23 @@ class Runner:
         self.proxy.recorder.forget(session.user)
         return ScenarioRun(scenario.name, out, error, [p["phase"] for p in session.phases])
 
-    def _write_evidence(self, session: _ScenarioSession, out: Path, started: float, error: str | None) -> None:
-        version = self._browser.version if self._browser is not None and self._browser.is_connected() else "unknown"
+    def _write_evidence(
+        self, session: _ScenarioSession, out: Path, started: float, error: str | None
+    ) -> None:
+        version = (
+            self._browser.version if self._browser is not None and self._browser.is_connected() else "unknown"
+        )
         har = build_har(
-            self.proxy.recorder.flows(session.user), session.phases,
-            scenario=session.scenario.name, context=session.user, browser=("chromium", version),
+            self.proxy.recorder.flows(session.user),
+            session.phases,
+            scenario=session.scenario.name,
+            context=session.user,
+            browser=("chromium", version),
         )
         if error:
             har["log"]["_probe"]["error"] = error
         write_har(out / "evidence.har", har)
-        (out / "suite.json").write_text(
-            self.suite.model_dump_json(indent=1), encoding="utf-8"
-        )
+        (out / "suite.json").write_text(self.suite.model_dump_json(indent=1), encoding="utf-8")
         write_manifest(
             out,
             browser={"name": "chromium", "version": version},

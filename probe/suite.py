@@ -140,7 +140,9 @@ class Suite(_Strict):
     scenarios: list[Scenario] = Field(
         default_factory=lambda: [Scenario.model_validate(standard_scenario(n)) for n in STANDARD_SCENARIOS]
     )
-    settle_ms: int = 500  # quiet window (the same 500 ms Playwright calls network idle) that means "traffic settled"
+    settle_ms: int = (
+        500  # quiet window (the same 500 ms Playwright calls network idle) that means "traffic settled"
+    )
     settle_max_ms: int = 10000
 
     path: Path | None = Field(default=None, exclude=True)
@@ -185,7 +187,9 @@ class Suite(_Strict):
         for sc in self.scenarios:
             if sc.name == name:
                 return sc
-        raise SuiteError(f"{self.path}: no scenario named {name!r} (have: {[s.name for s in self.scenarios]})")
+        raise SuiteError(
+            f"{self.path}: no scenario named {name!r} (have: {[s.name for s in self.scenarios]})"
+        )
 
 
 def standard_scenario(name: str) -> dict[str, Any]:

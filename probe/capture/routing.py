@@ -27,7 +27,9 @@ NOISE_HOSTS = (
     "redirector.gvt1.com",
     "edgedl.me.gvt1.com",
 )
-GIF_1X1 = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
+GIF_1X1 = bytes.fromhex(
+    "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
+)
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,8 @@ def cors_headers(request_headers: dict[str, str]) -> dict[str, str]:
         "access-control-allow-credentials": "true",
         "access-control-allow-methods": request_headers.get("access-control-request-method")
         or "GET, POST, PUT, OPTIONS",
-        "access-control-allow-headers": request_headers.get("access-control-request-headers") or "content-type",
+        "access-control-allow-headers": request_headers.get("access-control-request-headers")
+        or "content-type",
         "access-control-max-age": "0",
     }
     if origin != "*":
@@ -114,8 +117,15 @@ class Router:
         if preflight:
             return Answer(204, b"", cors, "sink")
         path = urlsplit(url).path
-        if method == "POST" and (host_matches(urlsplit(url).hostname or "", SEGMENT_INGEST_HOSTS) or "/v1/" in path):
-            return Answer(200, json.dumps({"success": True}).encode(), {**cors, "content-type": "application/json"}, "sink")
+        if method == "POST" and (
+            host_matches(urlsplit(url).hostname or "", SEGMENT_INGEST_HOSTS) or "/v1/" in path
+        ):
+            return Answer(
+                200,
+                json.dumps({"success": True}).encode(),
+                {**cors, "content-type": "application/json"},
+                "sink",
+            )
         if method == "GET" and ("image" in headers.get("accept", "") or path.endswith((".gif", ".png"))):
             return Answer(200, GIF_1X1, {**cors, "content-type": "image/gif"}, "sink")
         return Answer(204, b"", cors, "sink")
@@ -128,7 +138,7 @@ class Router:
                     continue
                 rest = ""
             elif bare.startswith(route.url) or bare + "/" == route.url:
-                rest = bare[len(route.url):]
+                rest = bare[len(route.url) :]
             else:
                 continue
             target = self._target(route, rest)

@@ -20,7 +20,9 @@ def adapter_for(config: CmpConfig, page: Page | None = None) -> CmpAdapter:
         try:
             return ADAPTERS[config.adapter](config.timeout_ms)
         except KeyError:
-            raise CmpError(f"unknown CMP adapter {config.adapter!r} (known: {sorted(ADAPTERS)}, selectors, auto)") from None
+            raise CmpError(
+                f"unknown CMP adapter {config.adapter!r} (known: {sorted(ADAPTERS)}, selectors, auto)"
+            ) from None
     if page is None:
         raise CmpError("cmp: auto needs a loaded page to detect the CMP")
     for cls in ADAPTERS.values():

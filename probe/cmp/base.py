@@ -103,7 +103,9 @@ class CmpAdapter:
             else:
                 raise CmpError(f"unknown banner action {action!r}")
         except PlaywrightError as exc:
-            raise CmpError(f"{self.name}: banner action {action!r} failed: {str(exc).splitlines()[0]}") from exc
+            raise CmpError(
+                f"{self.name}: banner action {action!r} failed: {str(exc).splitlines()[0]}"
+            ) from exc
         return self.verify(page, choice, before)
 
     def verify(self, page: Page, choice: dict[str, bool], before: str | None) -> dict[str, bool] | None:

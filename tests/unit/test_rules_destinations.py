@@ -1,0 +1,136 @@
+"""denied-pixel, denied-destination-loaded, unmapped-destination, warehouse-exempt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from timeline_factory import (
+    AMPLITUDE_BUNDLE,
+    ANALYTICS_ONLY,
+    BRAZE_BUNDLE,
+    FB_HIT,
+    GA4_HIT,
+    REJECT_ALL,
+    Recording,
+    Req,
+    demo_settings,
+    get,
+    golden_json,
+    judge,
+    loader,
+    make_suite,
+    rule_ids,
+    settings,
+)
+
+from probe.timeline import AFTER, BEFORE
+
+
+def analytics_only(*requests: Req) -> Recording:
+    return Recording().decide(ANALYTICS_ONLY).add(loader(), settings(), *requests)
+
+
+def test_denied_vendor_after_the_decision() -> None:
+    [finding] = judge(analytics_only(get(FB_HIT)).build())
+    assert (finding.rule, finding.severity, finding.phase) == ("denied-pixel", "error", AFTER)
+    assert finding.evidence[0].entry == 2
+
+
+def test_granted_vendor_is_fine() -> None:
+    assert rule_ids(analytics_only(get(AMPLITUDE_BUNDLE), get(GA4_HIT + "&gcs=G111")).build()) == set()
+
+
+def test_suite_vendor_override_changes_the_verdict() -> None:
+    suite = make_suite(vendors={"Facebook Pixel": "analytics"})
+    assert rule_ids(analytics_only(get(FB_HIT)).build(), suite) == set()
+
+
+def test_consent_mode_ping_after_rejection() -> None:
+    rejected = Recording().decide(REJECT_ALL).add(get(GA4_HIT + "&gcs=G100&gcd=13p3p3p2p5l1"))
+    [finding] = judge(rejected.build())
+    assert (finding.rule, finding.severity) == ("denied-pixel", "warning")
+    assert "cookieless" in finding.message
+    tracked = rejected.snapshot(BEFORE, {"_ga": "GA1.1.555.1700000000"})
+    [finding] = judge(tracked.build())
+    assert (finding.rule, finding.severity) == ("denied-pixel", "error")
+    assert "analytics_storage denied" in finding.message
+
+
+def test_denied_device_mode_bundle() -> None:
+    [finding] = judge(analytics_only(get(AMPLITUDE_BUNDLE), get(BRAZE_BUNDLE)).build())
+    assert (finding.rule, finding.severity) == ("denied-destination-loaded", "error")
+    assert "Braze Web Mode (Actions)" in finding.message
+    assert finding.evidence[0].entry == 3
+
+
+def test_denied_bundle_in_opt_out_is_a_warning() -> None:
+    [finding] = judge(analytics_only(get(BRAZE_BUNDLE)).build(), make_suite(consent_model="opt-out"))
+    assert (finding.rule, finding.severity) == ("denied-destination-loaded", "warning")
+
+
+def test_bundle_without_settings_resolves_through_the_catalog() -> None:
+    timeline = (
+        Recording().decide(ANALYTICS_ONLY).add(loader(), get(BRAZE_BUNDLE), get(AMPLITUDE_BUNDLE)).build()
+    )
+    [finding] = judge(timeline)
+    assert finding.rule == "denied-destination-loaded"
+    assert "Braze" in finding.message and "vendor catalog" in finding.message
+
+
+def _with(**integrations: Any) -> dict[str, Any]:
+    doc = demo_settings()
+    doc["integrations"].update(integrations)
+    return doc
+
+
+def test_unmapped_destination_in_settings() -> None:
+    timeline = Recording().decide(ANALYTICS_ONLY).add(settings(_with(Hotjar={"siteId": "1"}))).build()
+    [finding] = judge(timeline)
+    assert (finding.rule, finding.severity, finding.phase) == ("unmapped-destination", "error", None)
+    assert '"Hotjar"' in finding.message
+    assert finding.evidence[0].entry == 0 and "siteId" in (finding.evidence[0].excerpt or "")
+
+
+def test_unmapped_destination_is_judged_without_phases() -> None:
+    timeline = Recording().add(settings(_with(Hotjar={}))).build()
+    assert rule_ids(timeline) == {"unmapped-destination"}
+    assert any("only the phase-free rules ran" in note for note in timeline.notes)
+
+
+def test_suite_mapping_fixes_an_unmapped_destination() -> None:
+    timeline = Recording().add(settings(_with(Hotjar={}))).build()
+    assert rule_ids(timeline, make_suite(segment={"destinations": {"Hotjar": ["analytics"]}})) == set()
+
+
+def test_has_unmapped_destinations_flag_without_a_listed_one() -> None:
+    doc = demo_settings()
+    doc["consentSettings"]["hasUnmappedDestinations"] = True
+    [finding] = judge(Recording().add(settings(doc)).build())
+    assert finding.rule == "unmapped-destination" and "hasUnmappedDestinations" in finding.message
+
+
+def test_settings_without_consent_settings() -> None:
+    timeline = Recording().add(settings(golden_json("settings_no_consent.json"), "CLASSICKEY")).build()
+    findings = judge(timeline)
+    assert {f.rule for f in findings} == {"unmapped-destination", "warehouse-exempt"}
+    assert sorted(f.message.split('"')[1] for f in findings if f.rule == "unmapped-destination") == [
+        "Google Analytics",
+        "Mixpanel",
+    ]
+
+
+def test_warehouse_mapped_to_nothing_or_only_to_necessary() -> None:
+    unmapped = Recording().add(settings(_with(Snowflake={}))).build()
+    [finding] = judge(unmapped)
+    assert (finding.rule, finding.severity) == ("warehouse-exempt", "warning")
+    necessary = make_suite(segment={"destinations": {"BigQuery": ["necessary"]}})
+    [finding] = judge(Recording().add(settings()).build(), necessary)
+    assert finding.rule == "warehouse-exempt" and "strictly-necessary" in finding.message
+    assert finding.evidence[0].entry is None
+
+
+def test_warehouse_mapped_to_its_real_uses_is_fine() -> None:
+    suite = make_suite(
+        segment={"destinations": {"BigQuery": ["analytics", "marketing"], "Redshift": ["C0009"]}}
+    )
+    assert rule_ids(Recording().add(settings()).build(), suite) == set()
