@@ -2,23 +2,62 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from probe.catalog import Catalog
 from probe.findings import ChecklistItem, Finding
 from probe.rules import PHASE_FREE, build_context, run_rules
 from probe.rules.checklist import build_checklist
+from probe.rules.context import Context
 from probe.rules.notes import analysis_notes
+from probe.segment import is_segment_domain
 from probe.suite import Suite
 from probe.timeline import Timeline
 
 
-def analyse(timeline: Timeline, suite: Suite, *, catalog: Catalog | None = None) -> list[Finding]:
-    """All findings for one recording, ordered by rule then HAR entry; notes go to ``timeline.notes``."""
+@dataclass
+class Analysis:
+    """Findings for one recording, and the class of every entry (for the timeline picture)."""
+
+    findings: list[Finding]
+    classes: dict[int, str]  # HAR entry index -> segment | vendor:<category> | first-party | ...
+
+
+def analyse_timeline(timeline: Timeline, suite: Suite, *, catalog: Catalog | None = None) -> Analysis:
+    """Judge a recording once: findings, notes (into ``timeline.notes``) and entry classes."""
     ctx = build_context(timeline, suite, catalog)
     findings = run_rules(ctx)
     for note in analysis_notes(ctx, PHASE_FREE):
         if note not in timeline.notes:
             timeline.notes.append(note)
-    return findings
+    return Analysis(findings, entry_classes(ctx))
+
+
+def analyse(timeline: Timeline, suite: Suite, *, catalog: Catalog | None = None) -> list[Finding]:
+    """All findings for one recording, ordered by rule then HAR entry; notes go to ``timeline.notes``."""
+    return analyse_timeline(timeline, suite, catalog=catalog).findings
+
+
+def entry_classes(ctx: Context) -> dict[int, str]:
+    """What each entry is, in the words the HTML timeline colours by."""
+    vendors = {hit.entry.index: hit for hit in ctx.vendor_hits}
+    site = {e.index for e in ctx.entries}
+    classes: dict[int, str] = {}
+    for entry in ctx.timeline.entries:
+        if entry.index not in site:
+            classes[entry.index] = "noise"
+        elif entry.blocked:
+            classes[entry.index] = "blocked"
+        elif ctx.traffic.kind_of(entry.index) is not None or is_segment_domain(entry.host):
+            classes[entry.index] = "segment"
+        elif entry.index in vendors:
+            hit = vendors[entry.index]
+            classes[entry.index] = f"vendor:{hit.cmp_category or hit.vendor.category}"
+        elif entry.host in ctx.first_party:
+            classes[entry.index] = "first-party"
+        else:
+            classes[entry.index] = "third-party"
+    return classes
 
 
 def checklist(

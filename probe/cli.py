@@ -9,6 +9,10 @@ import click
 from rich.console import Console
 
 from probe import __version__
+from probe.evidence import HarError
+from probe.evidence.redact import redact_bundle
+from probe.judge import Judged, browser_of, build_report, judge_bundle, judge_har, write_reports
+from probe.report import render_console
 
 EXIT_OK, EXIT_VIOLATION, EXIT_TOOL_ERROR = 0, 1, 2
 DEMO_SUITE = Path(__file__).resolve().parent.parent / "scenarios" / "demo" / "suite.yaml"
@@ -42,7 +46,6 @@ def _run(
 
     from probe.browser import BrowserNotFound
     from probe.capture import ProxyError
-    from probe.judge import finish_run
     from probe.runner import Runner, run_id
     from probe.suite import SuiteError, load_suite
 
@@ -70,8 +73,23 @@ def _run(
                         runs.append(runner.run_scenario(scenario, run_dir / scenario.name))
     except (BrowserNotFound, ProxyError) as exc:
         fail(str(exc))
-    code = finish_run(run_dir, runs, suite, redact=redact, console=Console(highlight=False))
-    sys.exit(code)
+    if redact:
+        for scenario_run in runs:
+            redact_bundle(scenario_run.evidence_dir)
+    judged = [judge_bundle(r.evidence_dir) for r in runs]
+    sys.exit(_report(judged, suite.name, run_dir, browser_of([r.evidence_dir for r in runs])))
+
+
+def _report(judged: list[Judged], suite_name: str | None, out: Path, browser: str | None) -> int:
+    """Write and print the reports; the exit code the verdict implies."""
+    report = build_report(judged, suite_name, browser)
+    paths = write_reports(out, report, judged)
+    console = Console(highlight=False)
+    render_console(report, console)
+    console.print(f"evidence and reports: {out}")
+    for kind, path in paths.items():
+        console.print(f"  {kind:>5}: {path}")
+    return report.exit_code
 
 
 _run_options = [
@@ -133,3 +151,111 @@ def browser(browser_path: str | None) -> None:
     except BrowserNotFound as exc:
         fail(str(exc))
     click.echo(f"browser: {choice.executable or 'Playwright chromium'} ({choice.source})")
+
+
+def _phase_spec(value: str | None) -> str | int | None:
+    """--decision-at / --revoke-at: an entry index, an ISO time, or a URL pattern."""
+    return int(value) if value is not None and value.isdigit() else value
+
+
+@main.command()
+@click.argument("evidence", type=click.Path(path_type=Path))
+@click.option(
+    "--suite", "suite_path", type=click.Path(path_type=Path), help="Suite with the category mapping."
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Where the reports go (default: beside the input)."
+)
+@click.option("--decision-at", help="When the visitor decided: ISO time, HAR entry index, or URL pattern.")
+@click.option("--revoke-at", help="When the visitor revoked: ISO time, HAR entry index, or URL pattern.")
+@click.option("--redact", is_flag=True, help="Redact the evidence before judging it (in place for folders).")
+def replay(
+    evidence: Path,
+    suite_path: Path | None,
+    out: Path | None,
+    decision_at: str | None,
+    revoke_at: str | None,
+    redact: bool,
+) -> None:
+    """Judge recorded evidence without a browser: a probe run or evidence folder, or any HAR file."""
+    from probe.evidence.redact import redact_har
+    from probe.suite import SuiteError, load_suite
+
+    try:
+        suite = load_suite(suite_path) if suite_path else None
+        if evidence.is_dir():
+            bundles = _bundles(evidence)
+            if redact:
+                for bundle in bundles:
+                    redact_bundle(bundle)
+            judged = [judge_bundle(b, suite) for b in bundles]
+            target, browser = out or evidence, browser_of(bundles)
+        else:
+            if not evidence.is_file():
+                raise HarError(f"{evidence}: no such file")
+            source = evidence
+            target = out or evidence.parent
+            if redact:
+                target.mkdir(parents=True, exist_ok=True)
+                source = target / f"{evidence.name.removesuffix('.gz').removesuffix('.har')}.redacted.har"
+                redact_har(evidence, source)
+            judged = [
+                judge_har(
+                    source, suite, decision_at=_phase_spec(decision_at), revoke_at=_phase_spec(revoke_at)
+                )
+            ]
+            browser = None
+    except (SuiteError, HarError, ValueError) as exc:
+        fail(str(exc))
+    for j in judged:
+        for note in j.result.notes:
+            err.print(f"  note: {note}", markup=False)
+    sys.exit(_report(judged, judged[0].suite.name if suite is None else suite.name, target, browser))
+
+
+def _bundles(folder: Path) -> list[Path]:
+    """Evidence folders: the folder itself, or its scenario sub-folders (a run folder)."""
+    if (folder / "evidence.har").is_file() or (folder / "evidence.har.gz").is_file():
+        return [folder]
+    found = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "evidence.har").is_file())
+    if not found:
+        raise HarError(f"{folder}: no evidence.har here or in its sub-folders")
+    return found
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+def verify(folder: Path) -> None:
+    """Recompute every hash in manifest.json: exit 0 intact, 1 altered, 2 cannot verify."""
+    from probe.evidence.manifest import verify as verify_folder
+
+    folders = (
+        [folder]
+        if (folder / "manifest.json").is_file()
+        else sorted(p for p in folder.iterdir() if p.is_dir() and (p / "manifest.json").is_file())
+        if folder.is_dir()
+        else []
+    )
+    if not folders:
+        fail(f"{folder}: no manifest.json here or in its sub-folders")
+    worst = EXIT_OK
+    for each in folders:
+        result = verify_folder(each)
+        for line in result.lines():
+            click.echo(f"{each}: {line}")
+        worst = max(worst, result.exit_code)
+    sys.exit(worst)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+def redact(folder: Path) -> None:
+    """Redact cookies, auth headers, e-mails, phones and IPs in evidence folders, in place."""
+    try:
+        bundles = _bundles(folder)
+        for bundle in bundles:
+            summary = redact_bundle(bundle)
+            counts = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.counts.items())) or "nothing"
+            click.echo(f"{bundle}: redacted {counts}")
+    except (HarError, ValueError) as exc:
+        fail(str(exc))

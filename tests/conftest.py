@@ -57,7 +57,9 @@ def demo_run(
 @pytest.fixture(scope="session")
 def site_runner(playwright: Playwright) -> Iterator[Any]:
     """Run an in-code suite (fixture sites under tests/sites) and return its ScenarioRun."""
+
     def run(suite: Suite, scenario: str, out: Path) -> ScenarioRun:
         with Runner(playwright, suite) as runner:
             return runner.run_scenario(suite.scenario(scenario), out)
+
     yield run

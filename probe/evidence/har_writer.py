@@ -71,7 +71,7 @@ def build_har(
     """The HAR of one scenario. ``phases`` are dicts with phase, at, action, choice, storage."""
     ordered = sorted(phases, key=lambda p: p["at"])
     marks = [(p["phase"], p["at"]) for p in ordered]
-    saver, seen = SaveHar(), set()
+    saver, seen = SaveHar(), set[Any]()
     entries = [
         _entry(f, saver, seen, _phase_at(marks, f.request.timestamp_start))
         for f in sorted(flows, key=lambda f: f.request.timestamp_start)

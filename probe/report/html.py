@@ -93,13 +93,21 @@ def render_html(
     report: Report,
     timelines: Mapping[str, Timeline] | None = None,
     screenshots: Mapping[str, Mapping[str, Path]] | None = None,
-    classify: Classifier | None = None,
+    classify: Classifier | Mapping[str, Classifier] | None = None,
 ) -> str:
     """The whole report as one HTML document that needs no network to view."""
     timelines = timelines or {}
     screenshots = screenshots or {}
+    # entry indices restart in every HAR, so a classifier may be given per scenario
+    per_scenario = classify if isinstance(classify, Mapping) else {}
     views = [
-        _scenario_view(i, s, timelines.get(s.name), screenshots.get(s.name, {}), classify)
+        _scenario_view(
+            i,
+            s,
+            timelines.get(s.name),
+            screenshots.get(s.name, {}),
+            per_scenario.get(s.name) if per_scenario else classify,  # type: ignore[arg-type]
+        )
         for i, s in enumerate(report.scenarios)
     ]
     checklist = [
@@ -123,7 +131,7 @@ def write_html(
     report: Report,
     timelines: Mapping[str, Timeline] | None = None,
     screenshots: Mapping[str, Mapping[str, Path]] | None = None,
-    classify: Classifier | None = None,
+    classify: Classifier | Mapping[str, Classifier] | None = None,
 ) -> Path:
     """Write the HTML report and return its path."""
     target = Path(path)

@@ -13,8 +13,14 @@ from probe.capture.routing import GIF_1X1
 from probe.suite import Route
 
 
-def make_flow(url: str, *, method: str = "GET", user: str | None = "ctxA", headers: dict[str, str] | None = None,
-              body: bytes = b"") -> tflow.HTTPFlow:
+def make_flow(
+    url: str,
+    *,
+    method: str = "GET",
+    user: str | None = "ctxA",
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+) -> tflow.HTTPFlow:
     """An HTTPFlow for ``url`` as the browser would send it through the proxy."""
     flow = tflow.tflow()
     flow.request = tutils.treq()
@@ -66,8 +72,16 @@ def test_route_cannot_escape_its_folder(site: Path) -> None:
 
 
 def test_glob_route_serves_one_file(site: Path) -> None:
-    rec = Recorder(Router([Route(url="https://cdn.segment.com/analytics.js/v1/*/analytics.min.js",
-                                 file=site / "a" / "app.js")]))
+    rec = Recorder(
+        Router(
+            [
+                Route(
+                    url="https://cdn.segment.com/analytics.js/v1/*/analytics.min.js",
+                    file=site / "a" / "app.js",
+                )
+            ]
+        )
+    )
     flow = run(rec, make_flow("https://cdn.segment.com/analytics.js/v1/ANYKEY/analytics.min.js"))
     assert flow.response.status_code == 200
     assert flow.response.headers["access-control-allow-origin"] == "*"
@@ -75,8 +89,15 @@ def test_glob_route_serves_one_file(site: Path) -> None:
 
 def test_segment_ingestion_is_sunk_with_success_json() -> None:
     rec = Recorder(Router())
-    flow = run(rec, make_flow("https://api.segment.io/v1/t", method="POST", body=b'{"type":"track"}',
-                              headers={"origin": "https://shop.test"}))
+    flow = run(
+        rec,
+        make_flow(
+            "https://api.segment.io/v1/t",
+            method="POST",
+            body=b'{"type":"track"}',
+            headers={"origin": "https://shop.test"},
+        ),
+    )
     assert flow.response.status_code == 200
     assert json.loads(flow.response.content) == {"success": True}
     assert flow.response.headers["access-control-allow-origin"] == "https://shop.test"
@@ -85,11 +106,18 @@ def test_segment_ingestion_is_sunk_with_success_json() -> None:
 
 def test_preflight_echoes_requested_headers() -> None:
     rec = Recorder(Router())
-    flow = run(rec, make_flow("https://api.segment.io/v1/t", method="OPTIONS", headers={
-        "origin": "https://shop.test",
-        "access-control-request-method": "POST",
-        "access-control-request-headers": "authorization,content-type,x-retry-count",
-    }))
+    flow = run(
+        rec,
+        make_flow(
+            "https://api.segment.io/v1/t",
+            method="OPTIONS",
+            headers={
+                "origin": "https://shop.test",
+                "access-control-request-method": "POST",
+                "access-control-request-headers": "authorization,content-type,x-retry-count",
+            },
+        ),
+    )
     assert flow.response.status_code == 204
     assert flow.response.headers["access-control-allow-headers"] == "authorization,content-type,x-retry-count"
     assert flow.response.headers["access-control-allow-methods"] == "POST"
@@ -98,7 +126,10 @@ def test_preflight_echoes_requested_headers() -> None:
 
 def test_pixel_sink_answers_gif_to_images_and_204_to_beacons() -> None:
     rec = Recorder(Router(sinks=["*.facebook.com"]))
-    image = run(rec, make_flow("https://www.facebook.com/tr?id=1&ev=PageView", headers={"accept": "image/avif,image/*"}))
+    image = run(
+        rec,
+        make_flow("https://www.facebook.com/tr?id=1&ev=PageView", headers={"accept": "image/avif,image/*"}),
+    )
     beacon = run(rec, make_flow("https://www.facebook.com/tr", method="POST", body=b"x"))
     assert (image.response.status_code, image.response.content) == (200, GIF_1X1)
     assert beacon.response.status_code == 204

@@ -46,8 +46,19 @@ def test_missing_banner_errors_with_screenshot(site_runner, tmp_path: Path) -> N
 
 
 def test_banner_action_without_effect_errors(site_runner, tmp_path: Path) -> None:
-    suite = broken_suite("dead-banner.html", cmp={"adapter": "selectors", "timeout_ms": 1500, "selectors": {
-        "banner": "#banner", "accept_all": "#accept", "reject_all": "#reject", "consent_cookie": "consent"}})
+    suite = broken_suite(
+        "dead-banner.html",
+        cmp={
+            "adapter": "selectors",
+            "timeout_ms": 1500,
+            "selectors": {
+                "banner": "#banner",
+                "accept_all": "#accept",
+                "reject_all": "#reject",
+                "consent_cookie": "consent",
+            },
+        },
+    )
     run = site_runner(suite, "accept_all", tmp_path / "s")
     assert run.error == "banner action had no effect: selectors stored consent did not change"
     assert (tmp_path / "s" / "error.png").is_file()
@@ -57,26 +68,34 @@ def test_banner_action_without_effect_errors(site_runner, tmp_path: Path) -> Non
 def test_unreachable_site_errors_naming_the_url(site_runner, tmp_path: Path) -> None:
     suite = broken_suite("no-banner.html", start_url="https://down.test/", pages=["https://down.test/"])
     run = site_runner(suite, "accept_all", tmp_path / "s")
-    assert run.error == ("site unreachable: https://down.test/ answered HTTP 502 "
-                         "(blocked by offline mode: add a route or sink)")
+    assert run.error == (
+        "site unreachable: https://down.test/ answered HTTP 502 "
+        "(blocked by offline mode: add a route or sink)"
+    )
     har = assert_evidence_kept(tmp_path / "s")
-    pages = [(e["request"]["url"], e["_probe"]["blocked"]) for e in har["log"]["entries"]
-             if "favicon" not in e["request"]["url"]]
+    pages = [
+        (e["request"]["url"], e["_probe"]["blocked"])
+        for e in har["log"]["entries"]
+        if "favicon" not in e["request"]["url"]
+    ]
     assert pages == [("https://down.test/", True)]
 
 
 def test_browser_that_dies_mid_scenario(playwright: Playwright, tmp_path: Path) -> None:
     suite = broken_suite("no-banner.html", cmp={"adapter": "vanilla-cookieconsent", "timeout_ms": 1500})
     with Runner(playwright, suite) as runner:
+
         def kill_browser_after_first_phase(line: str) -> None:
             if "before-consent:" in line:
                 _kill_processes_using(runner.proxy.server)
+
         runner.progress = kill_browser_after_first_phase
         run = runner.run_scenario(suite.scenario("accept_all"), tmp_path / "s")
     assert run.error is not None and run.error.startswith("browser died: ")
     har = assert_evidence_kept(tmp_path / "s")
     assert [e["request"]["url"] for e in har["log"]["entries"] if "favicon" not in e["request"]["url"]] == [
-        "https://broken.test/no-banner.html"]
+        "https://broken.test/no-banner.html"
+    ]
 
 
 def _kill_processes_using(proxy_server: str) -> None:

@@ -19,15 +19,19 @@ N = 5
 
 
 def capture_suite(n: int) -> Suite:
-    return Suite.model_validate({
-        "name": "capture",
-        "start_url": f"https://capture.test/?n={n}",
-        "pages": [f"https://capture.test/?n={n}", "https://capture.test/next.html"],
-        "categories": {"necessary": {"required": True}},
-        "offline": {"routes": [{"url": "https://capture.test/", "dir": str(SITES / "capture")}],
-                    "sinks": ["collect.test"]},
-        "scenarios": ["no_decision"],
-    })
+    return Suite.model_validate(
+        {
+            "name": "capture",
+            "start_url": f"https://capture.test/?n={n}",
+            "pages": [f"https://capture.test/?n={n}", "https://capture.test/next.html"],
+            "categories": {"necessary": {"required": True}},
+            "offline": {
+                "routes": [{"url": "https://capture.test/", "dir": str(SITES / "capture")}],
+                "sinks": ["collect.test"],
+            },
+            "scenarios": ["no_decision"],
+        }
+    )
 
 
 def test_every_kind_of_request_is_captured_exactly(site_runner, tmp_path: Path) -> None:
@@ -41,7 +45,9 @@ def test_every_kind_of_request_is_captured_exactly(site_runner, tmp_path: Path) 
     )
     assert kinds == {"fetch": N, "xhr": N, "img": N, "beacon": N, "keepalive": N}
     bodies = sorted(
-        e["request"]["postData"]["text"] for e in har["log"]["entries"] if "/keepalive/" in e["request"]["url"]
+        e["request"]["postData"]["text"]
+        for e in har["log"]["entries"]
+        if "/keepalive/" in e["request"]["url"]
     )
     assert bodies == [f"keepalive {i}" for i in range(N)]
 
@@ -49,9 +55,16 @@ def test_every_kind_of_request_is_captured_exactly(site_runner, tmp_path: Path) 
 def test_parallel_contexts_each_get_only_their_own_flows(playwright: Playwright) -> None:
     router = Router([_ticker_route()], ["collect.test"])
     with CaptureProxy(router) as proxy:
-        browser = launch(playwright, find_browser(playwright), proxy_server=proxy.server,
-                         noise_user=NOISE_CONTEXT, spki=proxy.spki)
-        contexts = {who: browser.new_context(**context_options(proxy.server, who)) for who in ("ctxA", "ctxB")}
+        browser = launch(
+            playwright,
+            find_browser(playwright),
+            proxy_server=proxy.server,
+            noise_user=NOISE_CONTEXT,
+            spki=proxy.spki,
+        )
+        contexts = {
+            who: browser.new_context(**context_options(proxy.server, who)) for who in ("ctxA", "ctxB")
+        }
         pages = {who: ctx.new_page() for who, ctx in contexts.items()}
         for who, page in pages.items():  # both tickers run at once
             page.goto(f"https://capture.test/ticker.html?who={who}", wait_until="commit")
@@ -59,9 +72,16 @@ def test_parallel_contexts_each_get_only_their_own_flows(playwright: Playwright)
             page.wait_for_function("document.title === 'done'", timeout=15000)
         for who in pages:
             assert proxy.recorder.settle(who, 0.3, 5)
-        hars = {who: build_har(proxy.recorder.flows(who), [{"phase": "before-consent", "at": 0}],
-                               scenario=who, context=who, browser=("chromium", browser.version))
-                for who in pages}
+        hars = {
+            who: build_har(
+                proxy.recorder.flows(who),
+                [{"phase": "before-consent", "at": 0}],
+                scenario=who,
+                context=who,
+                browser=("chromium", browser.version),
+            )
+            for who in pages
+        }
         browser.close()
     spans = {}
     for who, har in hars.items():
@@ -76,4 +96,5 @@ def test_parallel_contexts_each_get_only_their_own_flows(playwright: Playwright)
 
 def _ticker_route():
     from probe.suite import Route
+
     return Route(url="https://capture.test/", dir=SITES / "capture")

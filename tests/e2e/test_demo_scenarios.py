@@ -12,7 +12,10 @@ ALL = {"necessary": True, "analytics": True, "marketing": True}
 
 def test_every_scenario_completed(demo_run) -> None:
     assert {name: run.error for name, run in demo_run.items()} == {
-        "no_decision": None, "accept_all": None, "reject_analytics": None, "revoke": None,
+        "no_decision": None,
+        "accept_all": None,
+        "reject_analytics": None,
+        "revoke": None,
     }
 
 
@@ -50,7 +53,11 @@ def test_reject_analytics_denies_analytics_grants_marketing_and_ga_stays_silent(
 def test_revoke_signals_the_withdrawn_choice(demo_run) -> None:
     har = read_har(demo_run["revoke"].evidence_dir)
     assert [p["id"] for p in har["log"]["pages"]] == ["before-consent", "after-consent", "after-revoke"]
-    updates = [e for e in segment_events(har, "after-revoke") if e.get("event") == "Segment Consent Preference Updated"]
+    updates = [
+        e
+        for e in segment_events(har, "after-revoke")
+        if e.get("event") == "Segment Consent Preference Updated"
+    ]
     withdrawn = {"necessary": True, "analytics": False, "marketing": False}
     assert [u["context"]["consent"]["categoryPreferences"] for u in updates] == [withdrawn]
     revoke_page = har["log"]["pages"][2]["_probe"]
@@ -62,14 +69,18 @@ def test_evidence_folder_has_har_screenshots_storage_and_manifest(demo_run) -> N
     names = {p.name for p in run.evidence_dir.iterdir()}
     phases = ["before-consent", "after-consent", "after-revoke"]
     assert {"evidence.har", "manifest.json", "suite.json"} | {f"{p}.png" for p in phases} | {
-        f"{p}.storage.json" for p in phases} <= names
+        f"{p}.storage.json" for p in phases
+    } <= names
     har = read_har(run.evidence_dir)
     assert har["log"]["version"] == "1.2"
     for entry in har["log"]["entries"]:
         assert entry["pageref"] in phases
         assert set(entry["_probe"]) >= {"phase", "context", "noise", "blocked"}
         assert entry["_probe"]["phase"] == entry["pageref"]
-    posts = [e for e in har["log"]["entries"] if e["request"]["url"] == "https://api.segment.io/v1/t"
-             and e["request"]["method"] == "POST"]
+    posts = [
+        e
+        for e in har["log"]["entries"]
+        if e["request"]["url"] == "https://api.segment.io/v1/t" and e["request"]["method"] == "POST"
+    ]
     assert posts and all(p["request"]["postData"]["text"] for p in posts)
     assert all(p["response"]["content"]["text"] == '{"success": true}' for p in posts)

@@ -184,3 +184,14 @@ def test_problem_list_is_capped(tmp_path: Path) -> None:
     assert read.problems[-1].message == "50 more problems not listed"
     assert len(read.timeline.notes) == 51
     assert read.timeline.notes[-1] == f"{path}: 151 more problems (see the full problem list)"
+
+
+def test_unparseable_url_is_skipped_with_a_problem(tmp_path: Path) -> None:
+    path = tmp_path / "url.har"
+    entry = {"startedDateTime": "2026-11-29T10:00:00Z", "request": {"method": "GET", "url": "http://[::1/x"}}
+    path.write_text(json.dumps({"log": {"entries": [entry]}}))
+    read = load_har(path)
+    assert read.timeline.entries == []
+    assert [(p.entry, p.message) for p in read.problems] == [
+        (0, "request.url 'http://[::1/x' is not a valid URL; skipped")
+    ]

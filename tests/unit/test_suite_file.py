@@ -33,7 +33,9 @@ def test_defaults_to_the_four_standard_scenarios(tmp_path: Path) -> None:
 
 
 def test_custom_choice_is_expressible(tmp_path: Path) -> None:
-    suite = load_suite(write(tmp_path, BASE + "scenarios:\n  - {name: mine, choose: {analytics: true, marketing: false}}\n"))
+    suite = load_suite(
+        write(tmp_path, BASE + "scenarios:\n  - {name: mine, choose: {analytics: true, marketing: false}}\n")
+    )
     mine = suite.scenario("mine")
     assert (mine.decision, mine.via_preferences) == ({"analytics": True, "marketing": False}, True)
     resolved = suite.resolve(mine.decision)
@@ -45,7 +47,10 @@ def test_error_names_file_line_and_field(tmp_path: Path) -> None:
     path = write(tmp_path, BASE + "settle_ms: soon\n")
     with pytest.raises(SuiteError) as err:
         load_suite(path)
-    assert str(err.value) == f"{path}:7: field settle_ms: Input should be a valid integer, unable to parse string as an integer"
+    assert (
+        str(err.value)
+        == f"{path}:7: field settle_ms: Input should be a valid integer, unable to parse string as an integer"
+    )
 
 
 def test_unknown_field_is_rejected_with_its_line(tmp_path: Path) -> None:
@@ -70,6 +75,8 @@ def test_broken_yaml_and_missing_file(tmp_path: Path) -> None:
 
 
 def test_routes_resolve_against_the_suite_folder(tmp_path: Path) -> None:
-    suite = load_suite(write(tmp_path, BASE + "offline:\n  routes:\n    - {url: 'https://shop.test/', dir: site}\n"))
+    suite = load_suite(
+        write(tmp_path, BASE + "offline:\n  routes:\n    - {url: 'https://shop.test/', dir: site}\n")
+    )
     assert suite.offline is not None
     assert suite.offline.routes[0].dir == (tmp_path / "site").resolve()

@@ -1,0 +1,200 @@
+"""HAR reading throughput and peak memory: probe's streaming reader against a plain ``json.load``.
+
+Generates a synthetic HAR that looks like a long browsing session (HTML pages, images as base64,
+repeated SDK bundles, JSON API replies, Segment event POSTs), then measures, each in a fresh child
+process so peak RSS is not shared: an interpreter that only imports (baseline), ``read_har`` and
+``json.load`` of the same file. Prints MB/s, peak RSS above the baseline, and the ratios. Asserts
+nothing: timing goals are read as ratios against the baseline measured in the same run.
+
+    .venv/bin/python benchmarks/har_throughput.py --mb 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MB = 1024 * 1024
+
+
+def _entry(rng: random.Random, i: int, kind: str, body: str, *, base64_body: bool = False,
+           mime: str = "text/html", post: str | None = None) -> dict[str, object]:  # fmt: skip
+    started = f"2026-11-29T10:{(i // 60) % 60:02d}:{i % 60:02d}.{rng.randrange(1000):03d}Z"
+    request: dict[str, object] = {
+        "method": "POST" if post is not None else "GET",
+        "url": f"https://shop.example/{kind}/{i}?v={rng.randrange(10**6)}",
+        "httpVersion": "http/2.0",
+        "headers": [
+            {"name": ":authority", "value": "shop.example"},
+            {"name": "user-agent", "value": "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0"},
+            {"name": "cookie", "value": f"sid=s{i:08d}; ajs_anonymous_id=a{rng.randrange(10**9)}"},
+        ],
+        "queryString": [],
+        "cookies": [],
+        "headersSize": -1,
+        "bodySize": len(post or ""),
+    }
+    if post is not None:
+        request["postData"] = {"mimeType": "text/plain", "text": post}
+    content: dict[str, object] = {"size": len(body), "mimeType": mime, "text": body}
+    if base64_body:
+        content["encoding"] = "base64"
+    return {
+        "pageref": "page_1",
+        "startedDateTime": started,
+        "time": 12.5,
+        "request": request,
+        "response": {
+            "status": 200,
+            "statusText": "",
+            "httpVersion": "http/2.0",
+            "headers": [{"name": "content-type", "value": mime}],
+            "cookies": [],
+            "content": content,
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": -1,
+        },
+        "cache": {},
+        "timings": {"send": 0.1, "wait": 10.0, "receive": 2.4},
+        "_resourceType": kind,
+    }
+
+
+def _event(rng: random.Random, i: int) -> dict[str, object]:
+    consent = {"categoryPreferences": {"C0001": True, "C0002": False}}
+    event = {"type": "track", "event": "Viewed", "messageId": f"m{i}", "context": {"consent": consent}}
+    return _entry(rng, i, "fetch", '{"success":true}', mime="application/json", post=json.dumps(event))
+
+
+def generate(path: Path, megabytes: float, profile: str = "session", seed: int = 7) -> int:
+    """Write a synthetic HAR of about ``megabytes`` MB; returns the number of entries.
+
+    ``session``: a browsing session, most bytes in bodies. ``small``: only small requests (events,
+    pixels), the worst case for a per-entry reader.
+    """
+    rng = random.Random(seed)
+    # a few SDK bundles served again on every page, as on a real site
+    bundles = ["!function(){" + f"var a{n}={n};" * rng.randrange(5_000, 30_000) + "}();" for n in range(6)]
+    html = "<p>" + "lorem ipsum dolor sit amet " * 1500 + "</p>"
+    target = int(megabytes * MB)
+    written = 0
+    count = 0
+    with open(path, "w", encoding="utf-8") as out:
+        page = {"startedDateTime": "2026-11-29T10:00:00.000Z", "id": "page_1", "title": "bench"}
+        head = {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "pages": [page]}
+        prefix = json.dumps({"log": head})[:-2] + ', "entries": [\n'
+        out.write(prefix)
+        written += len(prefix)
+        while written < target:
+            roll = rng.random()
+            if profile == "small":
+                pixel = _entry(rng, count, "image", "", mime="image/gif")
+                entry = _event(rng, count) if roll < 0.5 else pixel
+            elif roll < 0.35:
+                image = base64.b64encode(rng.randbytes(rng.randrange(5_000, 120_000))).decode()
+                entry = _entry(rng, count, "image", image, base64_body=True, mime="image/png")
+            elif roll < 0.55:
+                entry = _entry(rng, count, "document", html)
+            elif roll < 0.70:
+                entry = _entry(rng, count, "script", rng.choice(bundles), mime="application/javascript")
+            elif roll < 0.85:
+                items = [{"id": n, "name": f"item {n}"} for n in range(rng.randrange(5, 200))]
+                api = json.dumps({"items": items})
+                entry = _entry(rng, count, "fetch", api, mime="application/json")
+            else:
+                entry = _event(rng, count)
+            text = ("" if count == 0 else ",\n") + json.dumps(entry)
+            out.write(text)
+            written += len(text)
+            count += 1
+        out.write("\n]}}\n")
+    return count
+
+
+def measure(mode: str, path: str) -> dict[str, float]:
+    """Run in a child: load the file one way and report seconds and peak RSS."""
+    started = time.perf_counter()
+    entries = 0
+    if mode == "reader":
+        sys.path.insert(0, str(ROOT))
+        from probe.evidence import read_har
+
+        entries = len(read_har(path).entries)
+    elif mode == "json":
+        with open(path, "rb") as handle:
+            entries = len(json.load(handle)["log"]["entries"])
+    elif mode == "baseline":
+        sys.path.insert(0, str(ROOT))
+        import probe.evidence  # noqa: F401 - the imports are the baseline's whole cost
+    seconds = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    return {"seconds": seconds, "peak_mb": peak_kb / 1024, "entries": entries}
+
+
+def _child(mode: str, path: Path) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure", mode, str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    return json.loads(out.stdout)
+
+
+def main() -> None:
+    """Generate, measure, print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=200.0, help="size of the synthetic HAR (default 200)")
+    parser.add_argument("--profile", choices=["session", "small"], default="session", help="entry mix")
+    parser.add_argument("--keep", action="store_true", help="keep the generated file and print its path")
+    parser.add_argument("--measure", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(*args.measure)))
+        return
+
+    folder = Path(tempfile.mkdtemp(prefix="probe-har-bench-"))
+    path = folder / "synthetic.har"
+    started = time.perf_counter()
+    count = generate(path, args.mb, args.profile)
+    size_mb = path.stat().st_size / MB
+    took = time.perf_counter() - started
+    print(f"synthetic HAR ({args.profile}): {size_mb:.1f} MB, {count} entries, written in {took:.1f} s")
+    try:
+        base = _child("baseline", path)
+        reader = _child("reader", path)
+        plain = _child("json", path)
+    finally:
+        if not args.keep:
+            path.unlink()
+            folder.rmdir()
+    print(f"baseline interpreter + imports: peak RSS {base['peak_mb']:.0f} MB")
+    rows = [("read_har (streaming)", reader), ("json.load", plain)]
+    for label, result in rows:
+        rate = size_mb / result["seconds"]
+        extra = result["peak_mb"] - base["peak_mb"]
+        print(
+            f"{label:22s} {result['seconds']:6.2f} s  {rate:7.1f} MB/s  peak RSS +{extra:7.1f} MB"
+            f"  ({result['entries']:.0f} entries)"
+        )
+    speed = plain["seconds"] / reader["seconds"]
+    memory = (reader["peak_mb"] - base["peak_mb"]) / max(plain["peak_mb"] - base["peak_mb"], 1e-9)
+    print(f"ratio read_har/json.load: throughput x{speed:.2f}, peak memory above baseline x{memory:.2f}")
+    if args.keep:
+        print(f"kept: {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""From evidence to verdict: judge evidence folders or HARs and write every report.
+
+A live run and ``probe replay`` both come through here, so the same evidence always gives the same
+report: nothing is judged from memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from probe import __version__
+from probe.analysis import analyse_timeline, checklist
+from probe.evidence import HarRead, apply_phases, load_bundle, load_har
+from probe.evidence.manifest import read_manifest
+from probe.findings import Report, ScenarioResult, ToolInfo
+from probe.report import write_html, write_json, write_junit
+from probe.rules import RULE_IDS
+from probe.suite import Suite
+from probe.timeline import PHASES, Timeline
+
+
+@dataclass
+class Judged:
+    """One scenario's verdict with what the HTML report draws."""
+
+    result: ScenarioResult
+    timeline: Timeline
+    suite: Suite
+    classes: dict[int, str] = field(default_factory=dict)
+    screenshots: dict[str, Path] = field(default_factory=dict)
+
+
+def default_suite(timeline: Timeline) -> Suite:
+    """For a foreign HAR judged without --suite: the common necessary/analytics/marketing mapping."""
+    start = next((e.url for e in timeline.entries if not e.noise), "https://unknown.invalid/")
+    return Suite.model_validate(
+        {
+            "name": timeline.scenario,
+            "start_url": start,
+            "categories": {
+                "necessary": {"segment": ["necessary"], "required": True},
+                "analytics": {"segment": ["analytics"], "vendor_categories": ["analytics"]},
+                "marketing": {"segment": ["marketing"], "vendor_categories": ["marketing"]},
+            },
+        }
+    )
+
+
+def judge_read(read: HarRead, suite: Suite, name: str | None = None) -> Judged:
+    """Judge one read HAR with a suite."""
+    timeline = read.timeline
+    analysis = analyse_timeline(timeline, suite)
+    result = ScenarioResult.judged(name or timeline.scenario, analysis.findings, notes=list(timeline.notes))
+    if read.error:
+        result = result.model_copy(update={"status": "error", "error": read.error})
+    return Judged(result, timeline, suite, analysis.classes)
+
+
+def judge_bundle(directory: Path, suite: Suite | None = None) -> Judged:
+    """Judge a probe evidence folder with the suite it recorded (``suite`` overrides it)."""
+    read, suite_data = load_bundle(directory)
+    if suite is None:
+        suite = Suite.model_validate(suite_data) if suite_data is not None else default_suite(read.timeline)
+    judged = judge_read(read, suite, directory.name)
+    judged.result.evidence_dir = str(directory)
+    judged.screenshots = {p: directory / f"{p}.png" for p in PHASES if (directory / f"{p}.png").is_file()}
+    return judged
+
+
+def judge_har(
+    path: Path,
+    suite: Suite | None,
+    *,
+    decision_at: str | int | None = None,
+    revoke_at: str | int | None = None,
+) -> Judged:
+    """Judge any HAR (probe's, Playwright's, DevTools', mitmproxy's), finding phases if it has none."""
+    read = load_har(path)
+    inference = apply_phases(read.timeline, decision_at=decision_at, revoke_at=revoke_at)
+    if inference.note and inference.note not in read.timeline.notes:
+        read.timeline.notes.append(inference.note)
+    return judge_read(read, suite or default_suite(read.timeline))
+
+
+def build_report(judged: Sequence[Judged], suite_name: str | None, browser: str | None = None) -> Report:
+    """The run's report.json model, with the audit checklist over every judged scenario."""
+    results = [(j.timeline, j.result.findings) for j in judged if j.result.status != "error"]
+    # every scenario of a run shares one suite; the checklist needs its category names
+    return Report(
+        tool=ToolInfo(version=__version__, browser=browser),
+        suite=suite_name,
+        scenarios=[j.result for j in judged],
+        checklist=checklist(results, judged[0].suite) if judged else [],
+    )
+
+
+def write_reports(out: Path, report: Report, judged: Sequence[Judged]) -> dict[str, Path]:
+    """report.json, report.xml (JUnit) and report.html into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    classes = {j.result.name: j.classes for j in judged}
+
+    def classify_for(name: str) -> Any:
+        return lambda entry: classes[name].get(entry.index, "third-party")
+
+    return {
+        "json": write_json(out / "report.json", report),
+        "junit": write_junit(out / "report.xml", report, RULE_IDS),
+        "html": write_html(
+            out / "report.html",
+            report,
+            {j.result.name: j.timeline for j in judged},
+            {j.result.name: j.screenshots for j in judged},
+            classify={name: classify_for(name) for name in classes},
+        ),
+    }
+
+
+def browser_of(evidence_dirs: Sequence[Path]) -> str | None:
+    """The browser name and version recorded in the first readable manifest."""
+    for directory in evidence_dirs:
+        try:
+            manifest = read_manifest(directory)
+        except (OSError, ValueError):
+            continue
+        if manifest.browser is not None:
+            return f"{manifest.browser.name} {manifest.browser.version}"
+    return None
