@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from probe import __version__
 from probe.evidence import HarError
@@ -22,7 +23,7 @@ err = Console(stderr=True, highlight=False)
 
 def fail(message: str) -> None:
     """One-line cause on stderr, exit code 2 (the tool could not judge)."""
-    err.print(f"[bold red]probe:[/] {message}")
+    err.print(Text("probe: ", style="bold red") + Text(message), soft_wrap=True)
     sys.exit(EXIT_TOOL_ERROR)
 
 
