@@ -81,15 +81,8 @@ class _ScenarioSession:
         self.phases.append({"phase": phase, "at": at, "action": action, "choice": choice})
 
     def run(self) -> None:
-        browser = self.runner.browser
         self.begin(BEFORE, time.time())
-        self.context = browser.new_context(
-            **context_options(self.runner.proxy.server, self.user, gpc=self.scenario.gpc)
-        )
-        if self.scenario.gpc:
-            self.context.add_init_script(
-                "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})"
-            )
+        self.context = self.runner.new_context(self.user, gpc=self.scenario.gpc)
         self.page = self.context.new_page()
         self.browse(BEFORE)
         self.end_phase(BEFORE)
@@ -164,24 +157,7 @@ class _ScenarioSession:
     def end_phase(self, phase: str) -> None:
         """Screenshot and storage snapshot at the end of a phase."""
         assert self.page is not None and self.context is not None
-        self.page.screenshot(path=str(self.out / f"{phase}.png"))
-        cookies = self.context.cookies()
-        storage = {}
-        for origin_page in self.context.pages:
-            try:
-                storage[origin_page.url] = origin_page.evaluate(
-                    "() => Object.fromEntries(Object.keys(localStorage).map(k => [k, localStorage.getItem(k)]))"
-                )
-            except PlaywrightError:
-                storage[origin_page.url] = {}
-        (self.out / f"{phase}.storage.json").write_text(
-            json.dumps({"cookies": cookies, "localStorage": storage}, indent=1), encoding="utf-8"
-        )
-        flat_storage = {k: v for values in storage.values() for k, v in values.items()}
-        self.phases[-1]["storage"] = {
-            "cookies": {c["name"]: c["value"] for c in cookies},
-            "localStorage": flat_storage,
-        }
+        self.phases[-1]["storage"] = snapshot(self.context, self.page, self.out, phase)
         flows = [
             f for f in self.recorder.flows(self.user) if f.request.timestamp_start >= self.phases[-1]["at"]
         ]
@@ -265,21 +241,44 @@ class Runner:
             self.progress(f"{scenario.name} · ERROR {error}")
             session.error_screenshot()
         session.close()
-        self._write_evidence(session, out, started, error)
+        self.save_evidence(
+            out,
+            user=session.user,
+            scenario=scenario.name,
+            phases=session.phases,
+            started=started,
+            error=error,
+        )
         self.proxy.recorder.forget(session.user)
         return ScenarioRun(scenario.name, out, error, [p["phase"] for p in session.phases])
 
-    def _write_evidence(
-        self, session: _ScenarioSession, out: Path, started: float, error: str | None
+    def new_context(self, user: str, *, gpc: bool = False) -> BrowserContext:
+        """A fresh browser context whose traffic the proxy tags with ``user``."""
+        context = self.browser.new_context(**context_options(self.proxy.server, user, gpc=gpc))
+        if gpc:
+            context.add_init_script(
+                "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})"
+            )
+        return context
+
+    def save_evidence(
+        self,
+        out: Path,
+        *,
+        user: str,
+        scenario: str,
+        phases: list[dict[str, Any]],
+        started: float,
+        error: str | None = None,
     ) -> None:
-        version = (
-            self._browser.version if self._browser is not None and self._browser.is_connected() else "unknown"
-        )
+        """Write evidence.har, suite.json and manifest.json for one context's recording."""
+        connected = self._browser is not None and self._browser.is_connected()
+        version = self._browser.version if connected and self._browser is not None else "unknown"
         har = build_har(
-            self.proxy.recorder.flows(session.user),
-            session.phases,
-            scenario=session.scenario.name,
-            context=session.user,
+            self.proxy.recorder.flows(user),
+            phases,
+            scenario=scenario,
+            context=user,
             browser=("chromium", version),
         )
         if error:
@@ -289,11 +288,30 @@ class Runner:
         write_manifest(
             out,
             browser={"name": "chromium", "version": version},
-            scenario=session.scenario.name,
+            scenario=scenario,
             suite_sha256=self.suite.sha256,
             started=iso(started),
             ended=iso(time.time()),
         )
+
+
+def snapshot(context: BrowserContext, page: Page, out: Path, phase: str) -> dict[str, Any]:
+    """Screenshot plus cookies and localStorage at the end of a phase; returns the HAR page storage."""
+    page.screenshot(path=str(out / f"{phase}.png"))
+    cookies = context.cookies()
+    storage: dict[str, dict[str, str]] = {}
+    for open_page in context.pages:
+        try:
+            storage[open_page.url] = open_page.evaluate(
+                "() => Object.fromEntries(Object.keys(localStorage).map(k => [k, localStorage.getItem(k)]))"
+            )
+        except PlaywrightError:
+            storage[open_page.url] = {}  # about:blank, or a page mid-navigation
+    (out / f"{phase}.storage.json").write_text(
+        json.dumps({"cookies": cookies, "localStorage": storage}, indent=1), encoding="utf-8"
+    )
+    flat = {k: v for values in storage.values() for k, v in values.items()}
+    return {"cookies": {c["name"]: c["value"] for c in cookies}, "localStorage": flat}
 
 
 def run_id() -> str:
