@@ -66,8 +66,11 @@ def test_parallel_contexts_each_get_only_their_own_flows(playwright: Playwright)
             who: browser.new_context(**context_options(proxy.server, who)) for who in ("ctxA", "ctxB")
         }
         pages = {who: ctx.new_page() for who, ctx in contexts.items()}
-        for who, page in pages.items():  # both tickers run at once
-            page.goto(f"https://capture.test/ticker.html?who={who}", wait_until="commit")
+        for who, page in pages.items():
+            page.goto(f"https://capture.test/ticker.html?who={who}")
+        start_at = pages["ctxA"].evaluate("Date.now()") + 1000  # both tickers start together
+        for page in pages.values():
+            page.evaluate(f"window.startAt = {start_at}")
         for page in pages.values():
             page.wait_for_function("document.title === 'done'", timeout=15000)
         for who in pages:

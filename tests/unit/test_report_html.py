@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from playwright.sync_api import Playwright
 
+from probe.browser import find_browser, launch_args
 from probe.findings import ChecklistItem, EvidenceRef, Finding, Report, ScenarioResult, ToolInfo
 from probe.report import default_classifier, render_html, write_html
 from probe.report.timeline_svg import MAX_ROWS, MIN_GAP, layout_timeline
@@ -16,7 +18,6 @@ from probe.timeline import Entry, PhaseMark, Timeline
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-CHROMIUM = Path("/usr/bin/chromium")
 T0 = 1_767_261_600.0  # 2026-01-01 10:00:00 UTC
 HOSTILE = "<script>alert('x')</script> & \"quoted\""
 
@@ -423,73 +424,66 @@ def _shop_screenshots(page: Page, folder: Path) -> dict[str, Path]:
 
 
 @pytest.mark.e2e
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the Debian Chromium at /usr/bin/chromium")
-def test_report_in_chromium(tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_report_in_chromium(tmp_path: Path, playwright: Playwright) -> None:
     report, timelines = sample()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--disable-blink-features=AutomationControlled"]
+    choice = find_browser(playwright)
+    browser = playwright.chromium.launch(executable_path=choice.executable, args=launch_args(None))
+    try:
+        shot_page = browser.new_page(viewport={"width": 900, "height": 560})
+        shots = {"reject_analytics": _shop_screenshots(shot_page, tmp_path)}
+        shot_page.close()
+        path = write_html(tmp_path / "report.html", report, timelines, shots)
+
+        page = browser.new_page(viewport={"width": 1360, "height": 900})
+        problems: list[str] = []
+        requested: list[str] = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda exc: problems.append(str(exc)))
+        page.on("request", lambda r: requested.append(r.url))
+        page.goto(path.as_uri())
+        page.wait_for_load_state("load")
+
+        assert problems == []
+        assert all(u.startswith(("file:", "data:")) for u in requested), requested
+        assert page.locator("#verdict").inner_text() == "ERROR"  # an unjudged scenario wins
+        for view_id, scenario in (
+            ("#s1-reject-analytics", "reject_analytics"),
+            ("#s2-revoke", "revoke"),
+            ("#s3-accept-all", "accept_all"),
+        ):
+            timeline = timelines[scenario]
+            section = page.locator(view_id)
+            assert section.locator("svg.timeline circle.mark").count() == len(timeline.entries)
+            phases = section.locator("svg.timeline g.phase-line")
+            assert phases.count() == len(timeline.marks) + 1
+            assert phases.first.get_attribute("data-phase") == "before-consent"
+            expected = len(next(s for s in report.scenarios if s.name == scenario).findings)
+            assert section.locator("table.findings tr.finding").count() == expected
+        assert page.locator("#s4-no-decision .error-box").is_visible()
+        revoke_lines = page.locator("#s2-revoke g.phase-line")
+        assert [revoke_lines.nth(i).get_attribute("data-phase") for i in range(3)] == [
+            "before-consent",
+            "after-consent",
+            "after-revoke",
+        ]
+
+        # Screenshots are real decoded images, not broken placeholders.
+        widths = page.locator("#s1-reject-analytics .shots img").evaluate_all(
+            "imgs => imgs.map(i => i.naturalWidth)"
         )
-        try:
-            shot_page = browser.new_page(viewport={"width": 900, "height": 560})
-            shots = {"reject_analytics": _shop_screenshots(shot_page, tmp_path)}
-            shot_page.close()
-            path = write_html(tmp_path / "report.html", report, timelines, shots)
+        assert widths == [900, 900]
 
-            page = browser.new_page(viewport={"width": 1360, "height": 900})
-            problems: list[str] = []
-            requested: list[str] = []
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda exc: problems.append(str(exc)))
-            page.on("request", lambda r: requested.append(r.url))
-            page.goto(path.as_uri())
-            page.wait_for_load_state("load")
+        # A dot is a link to its request row, which lives in a closed <details> until clicked.
+        row = page.locator("#s1-reject-analytics-e8")
+        assert not row.is_visible()
+        page.locator('#s1-reject-analytics circle.mark[data-entry="8"]').click()
+        assert row.is_visible()
+        title = page.locator('#s1-reject-analytics circle.mark[data-entry="8"] title').text_content() or ""
+        assert "https://api.segment.io/v1/p" in title and "+0.520 s" in title
 
-            assert problems == []
-            assert all(u.startswith(("file:", "data:")) for u in requested), requested
-            assert page.locator("#verdict").inner_text() == "ERROR"  # an unjudged scenario wins
-            for view_id, scenario in (
-                ("#s1-reject-analytics", "reject_analytics"),
-                ("#s2-revoke", "revoke"),
-                ("#s3-accept-all", "accept_all"),
-            ):
-                timeline = timelines[scenario]
-                section = page.locator(view_id)
-                assert section.locator("svg.timeline circle.mark").count() == len(timeline.entries)
-                phases = section.locator("svg.timeline g.phase-line")
-                assert phases.count() == len(timeline.marks) + 1
-                assert phases.first.get_attribute("data-phase") == "before-consent"
-                expected = len(next(s for s in report.scenarios if s.name == scenario).findings)
-                assert section.locator("table.findings tr.finding").count() == expected
-            assert page.locator("#s4-no-decision .error-box").is_visible()
-            revoke_lines = page.locator("#s2-revoke g.phase-line")
-            assert [revoke_lines.nth(i).get_attribute("data-phase") for i in range(3)] == [
-                "before-consent",
-                "after-consent",
-                "after-revoke",
-            ]
-
-            # Screenshots are real decoded images, not broken placeholders.
-            widths = page.locator("#s1-reject-analytics .shots img").evaluate_all(
-                "imgs => imgs.map(i => i.naturalWidth)"
-            )
-            assert widths == [900, 900]
-
-            # A dot is a link to its request row, which lives in a closed <details> until clicked.
-            row = page.locator("#s1-reject-analytics-e8")
-            assert not row.is_visible()
-            page.locator('#s1-reject-analytics circle.mark[data-entry="8"]').click()
-            assert row.is_visible()
-            title = (
-                page.locator('#s1-reject-analytics circle.mark[data-entry="8"] title').text_content() or ""
-            )
-            assert "https://api.segment.io/v1/p" in title and "+0.520 s" in title
-
-            page.locator("#s1-reject-analytics").scroll_into_view_if_needed()
-            page.screenshot(path=str(tmp_path / "report-top.png"))
-            page.screenshot(path=str(tmp_path / "report-full.png"), full_page=True)
-            assert (tmp_path / "report-full.png").stat().st_size > 10_000
-        finally:
-            browser.close()
+        page.locator("#s1-reject-analytics").scroll_into_view_if_needed()
+        page.screenshot(path=str(tmp_path / "report-top.png"))
+        page.screenshot(path=str(tmp_path / "report-full.png"), full_page=True)
+        assert (tmp_path / "report-full.png").stat().st_size > 10_000
+    finally:
+        browser.close()
