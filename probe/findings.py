@@ -13,11 +13,12 @@ Answer = Literal["yes", "no", "not-tested"]
 
 
 class EvidenceRef(BaseModel):
-    """A pointer into the HAR: the entry index, its URL and the offending excerpt."""
+    """A pointer into a HAR: the entry index, its URL and the offending excerpt."""
 
     entry: int | None = None
     url: str | None = None
     excerpt: str | None = None
+    scenario: str | None = None  # set where entry numbers of several HARs meet (the checklist)
 
 
 class Finding(BaseModel):

@@ -251,7 +251,9 @@ def _flags(findings: list[Finding]) -> dict[int, tuple[str, list[str]]]:
 
 
 def _locate(ref: EvidenceRef, views: list[ScenarioView], timelines: Mapping[str, Timeline]) -> EvidenceView:
-    """Find which scenario a checklist pointer means: EvidenceRef carries no scenario, only entry and URL."""
+    """The scenario and anchor a checklist pointer means (by its scenario, else by entry and URL)."""
+    if ref.scenario is not None:
+        views = [v for v in views if v.result.name == ref.scenario] or views
     if ref.entry is not None:
         for view in views:
             timeline = timelines.get(view.result.name)

@@ -43,8 +43,8 @@ class Judged:
 
 
 def _tag(name: str, ref: EvidenceRef) -> EvidenceRef:
-    # EvidenceRef has no scenario field; the scenario goes in front of the excerpt
-    return EvidenceRef(entry=ref.entry, url=ref.url, excerpt=clip(f"[{name}] {ref.excerpt or ''}".strip()))
+    """The pointer with its scenario: checklist evidence spans several HARs."""
+    return ref.model_copy(update={"scenario": name})
 
 
 def _violations(judged: list[Judged], question: str) -> list[tuple[str, Finding]]:
