@@ -18,6 +18,7 @@ from probe.evidence.manifest import read_manifest
 from probe.findings import Report, ScenarioResult, ToolInfo
 from probe.report import write_html, write_json, write_junit
 from probe.rules import RULE_IDS
+from probe.signals import decode_timeline_signals
 from probe.suite import Suite
 from probe.timeline import PHASES, Timeline
 
@@ -53,7 +54,12 @@ def judge_read(read: HarRead, suite: Suite, name: str | None = None) -> Judged:
     """Judge one read HAR with a suite."""
     timeline = read.timeline
     analysis = analyse_timeline(timeline, suite)
-    result = ScenarioResult.judged(name or timeline.scenario, analysis.findings, notes=list(timeline.notes))
+    result = ScenarioResult.judged(
+        name or timeline.scenario,
+        analysis.findings,
+        notes=list(timeline.notes),
+        signals=decode_timeline_signals(timeline),
+    )
     if read.error:
         result = result.model_copy(update={"status": "error", "error": read.error})
     return Judged(result, timeline, suite, analysis.classes)

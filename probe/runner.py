@@ -20,6 +20,7 @@ from probe.capture import NOISE_CONTEXT, CaptureProxy, Router
 from probe.cmp import CmpAdapter, CmpError, adapter_for
 from probe.evidence.har_writer import build_har, iso, write_har
 from probe.evidence.manifest import write_manifest
+from probe.signals import read_page_signals
 from probe.suite import Choice, Scenario, Suite
 from probe.timeline import AFTER, BEFORE, REVOKED
 
@@ -158,6 +159,7 @@ class _ScenarioSession:
         """Screenshot and storage snapshot at the end of a phase."""
         assert self.page is not None and self.context is not None
         self.phases[-1]["storage"] = snapshot(self.context, self.page, self.out, phase)
+        self.phases[-1]["signals"] = read_page_signals(self.page)
         flows = [
             f for f in self.recorder.flows(self.user) if f.request.timestamp_start >= self.phases[-1]["at"]
         ]

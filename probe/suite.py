@@ -27,6 +27,7 @@ class Category(_Strict):
     segment: list[str] = Field(default_factory=list)
     required: bool = False  # strictly necessary: always granted, cannot be refused
     vendor_categories: list[str] = Field(default_factory=list)  # catalog categories it governs
+    tcf_purposes: list[int] = Field(default_factory=list)  # TCF v2 purposes; empty: default by name
 
 
 # A consent choice: "accept_all", "reject_all", or CMP category -> granted.

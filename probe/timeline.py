@@ -7,6 +7,7 @@ for probe's own bundles, the resolved suite). Readers in ``probe.evidence`` buil
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 PHASES = ("before-consent", "after-consent", "after-revoke")
@@ -84,6 +85,7 @@ class Timeline:
     marks: list[PhaseMark] = field(default_factory=list)  # ordered by time; before-consent implicit
     snapshots: list[StorageSnapshot] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # how phases were found, entries skipped, ...
+    page_signals: dict[str, dict[str, Any]] = field(default_factory=dict)  # phase -> consent signals on the page
 
     @property
     def has_phases(self) -> bool:

@@ -27,6 +27,7 @@ from ._convert import RESPONSE_BODY_CAP, ConvertState, convert_entry, convert_pa
 from ._errors import HarError, HarProblem, one_line
 from ._phases import PhaseInference, apply_phases
 from ._stream import EntriesBoundary, EntryItem, Member, StreamBroken, iter_log, open_har_bytes
+from .pages import signals_from_pages
 
 __all__ = [
     "RESPONSE_BODY_CAP",
@@ -100,6 +101,7 @@ def load_har(path: str | Path, *, response_body_cap: int = RESPONSE_BODY_CAP) ->
     marks: list[PhaseMark] = []
     snapshots: list[StorageSnapshot] = []
     meta: dict[str, Any] = {}
+    page_signals: dict[str, dict[str, Any]] = {}
     seen = 0
     saw_entries = broken = False
     with open_har_bytes(path) as (stream, _gzip), _no_cyclic_gc():
@@ -114,6 +116,7 @@ def load_har(path: str | Path, *, response_body_cap: int = RESPONSE_BODY_CAP) ->
                 elif isinstance(item, Member):
                     if item.key == "pages":
                         _add_pages(item.value, marks, snapshots, problems)
+                        page_signals = signals_from_pages(item.value)
                     elif item.key == "entries":
                         saw_entries = True
                         problems.add(None, f"log.entries is {kind_of(item.value)}, not a list; no entries")
@@ -152,6 +155,7 @@ def load_har(path: str | Path, *, response_body_cap: int = RESPONSE_BODY_CAP) ->
         marks=sorted(marks, key=lambda m: m.at),
         snapshots=snapshots,
         notes=notes,
+        page_signals=page_signals,
     )
     error = own.get("error") if isinstance(own.get("error"), str) else None
     return HarRead(path, timeline, found, flavour, creator, browser, seen, error)
@@ -255,6 +259,7 @@ def split_contexts(timeline: Timeline) -> list[Timeline]:
             marks=list(timeline.marks),
             snapshots=list(timeline.snapshots),
             notes=[*timeline.notes, f"split from {timeline.scenario!r} by browser context"],
+            page_signals=dict(timeline.page_signals),
         )
         for context in contexts
     ]

@@ -87,6 +87,7 @@ def build_har(
                 "action": p.get("action"),
                 "choice": p.get("choice"),
                 "storage": p.get("storage", {"cookies": {}, "localStorage": {}}),
+                "signals": p.get("signals", {}),
             },
         }
         for p in ordered

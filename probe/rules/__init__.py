@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from probe.findings import Finding
-from probe.rules import before_consent, destinations, revocation, stamping, third_party
+from probe.rules import before_consent, destinations, revocation, signals, stamping, third_party
 from probe.rules.base import Hit, Rule
 from probe.rules.context import Context, build_context
 
@@ -14,6 +14,7 @@ RULES: tuple[Rule, ...] = (
     *destinations.RULES,
     *revocation.RULES,
     *third_party.RULES,
+    *signals.RULES,
 )
 RULE_IDS: tuple[str, ...] = tuple(r.id for r in RULES)
 PHASE_FREE: tuple[str, ...] = tuple(r.id for r in RULES if not r.needs_phases)

@@ -43,6 +43,9 @@ CONTRACT_IDS = (
     "revoke-not-signalled",
     "revoke-no-deletion",
     "unclassified-third-party",
+    "tcf-mismatch",
+    "gpp-mismatch",
+    "gpc-ignored",
 )
 
 
