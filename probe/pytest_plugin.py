@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,12 +115,14 @@ def describe(findings: list[Finding]) -> str:
 # -- fixtures: session -> function ---------------------------------------------------------------------
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Remember each phase's outcome so artefacts can be retained on failure."""
-    outcome = yield
-    report = outcome.get_result()
+    report = yield
     setattr(item, f"probe_rep_{report.when}", report)
+    return report
 
 
 @pytest.fixture(scope="session")

@@ -202,7 +202,12 @@ def standard_scenario(name: str) -> dict[str, Any]:
         "reject_analytics": {"decision": {"analytics": False, "marketing": True}, "via_preferences": True},
         "revoke": {"decision": "accept_all", "revoke": {"analytics": False, "marketing": False}},
         "gpc": {"gpc": True},
-        "return_visit": {"decision": "accept_all", "return_visit": True},
+        # a restrictive stored choice is what a returning visit can get wrong
+        "return_visit": {
+            "decision": {"analytics": False, "marketing": True},
+            "via_preferences": True,
+            "return_visit": True,
+        },
     }
     if name not in table:
         raise ValueError(f"unknown standard scenario {name!r} (known: {sorted(table)})")
