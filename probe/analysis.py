@@ -21,6 +21,7 @@ class Analysis:
 
     findings: list[Finding]
     classes: dict[int, str]  # HAR entry index -> segment | vendor:<category> | first-party | ...
+    context: Context  # the recording as read for the rules; the checklist reuses it
 
 
 def analyse_timeline(timeline: Timeline, suite: Suite, *, catalog: Catalog | None = None) -> Analysis:
@@ -30,7 +31,7 @@ def analyse_timeline(timeline: Timeline, suite: Suite, *, catalog: Catalog | Non
     for note in analysis_notes(ctx, PHASE_FREE):
         if note not in timeline.notes:
             timeline.notes.append(note)
-    return Analysis(findings, entry_classes(ctx))
+    return Analysis(findings, entry_classes(ctx), ctx)
 
 
 def analyse(timeline: Timeline, suite: Suite, *, catalog: Catalog | None = None) -> list[Finding]:
@@ -60,8 +61,6 @@ def entry_classes(ctx: Context) -> dict[int, str]:
     return classes
 
 
-def checklist(
-    results: list[tuple[Timeline, list[Finding]]], suite: Suite, *, catalog: Catalog | None = None
-) -> list[ChecklistItem]:
+def checklist(analyses: list[Analysis], suite: Suite) -> list[ChecklistItem]:
     """The seed guide's six audit questions answered over every judged scenario."""
-    return build_checklist(results, suite, catalog)
+    return build_checklist([(a.context, a.findings) for a in analyses], suite)

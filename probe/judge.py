@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from probe import __version__
-from probe.analysis import analyse_timeline, checklist
+from probe.analysis import Analysis, analyse_timeline, checklist
 from probe.evidence import HarRead, apply_phases, load_bundle, load_har
 from probe.evidence.manifest import read_manifest
 from probe.findings import Report, ScenarioResult, ToolInfo
@@ -30,7 +30,7 @@ class Judged:
     result: ScenarioResult
     timeline: Timeline
     suite: Suite
-    classes: dict[int, str] = field(default_factory=dict)
+    analysis: Analysis
     screenshots: dict[str, Path] = field(default_factory=dict)
 
 
@@ -62,7 +62,7 @@ def judge_read(read: HarRead, suite: Suite, name: str | None = None) -> Judged:
     )
     if read.error:
         result = result.model_copy(update={"status": "error", "error": read.error})
-    return Judged(result, timeline, suite, analysis.classes)
+    return Judged(result, timeline, suite, analysis)
 
 
 def judge_bundle(directory: Path, suite: Suite | None = None) -> Judged:
@@ -93,7 +93,7 @@ def judge_har(
 
 def build_report(judged: Sequence[Judged], suite_name: str | None, browser: str | None = None) -> Report:
     """The run's report.json model, with the audit checklist over every judged scenario."""
-    results = [(j.timeline, j.result.findings) for j in judged if j.result.status != "error"]
+    results = [j.analysis for j in judged if j.result.status != "error"]
     # every scenario of a run shares one suite; the checklist needs its category names
     return Report(
         tool=ToolInfo(version=__version__, browser=browser),
@@ -106,7 +106,7 @@ def build_report(judged: Sequence[Judged], suite_name: str | None, browser: str 
 def write_reports(out: Path, report: Report, judged: Sequence[Judged]) -> dict[str, Path]:
     """report.json, report.xml (JUnit) and report.html into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    classes = {j.result.name: j.classes for j in judged}
+    classes = {j.result.name: j.analysis.classes for j in judged}
 
     def classify_for(name: str) -> Any:
         return lambda entry: classes[name].get(entry.index, "third-party")

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from probe.catalog import Catalog
 from probe.findings import Answer, ChecklistItem, EvidenceRef, Finding
-from probe.rules import RULES, build_context
+from probe.rules import RULES
 from probe.rules.base import (
     Q_CATEGORIZATION,
     Q_FILTERS,
@@ -19,7 +18,7 @@ from probe.rules.base import (
 from probe.rules.context import Context
 from probe.segment import clip
 from probe.suite import Suite
-from probe.timeline import AFTER, REVOKED, Timeline
+from probe.timeline import AFTER, REVOKED
 
 QUESTIONS: dict[str, str] = {
     Q_CATEGORIZATION: "Is destination categorization documented?",
@@ -211,9 +210,7 @@ _ANSWERS: tuple[Callable[[list[Judged], Suite], ChecklistItem], ...] = (
 )
 
 
-def build_checklist(
-    results: list[tuple[Timeline, list[Finding]]], suite: Suite, catalog: Catalog | None = None
-) -> list[ChecklistItem]:
+def build_checklist(results: list[tuple[Context, list[Finding]]], suite: Suite) -> list[ChecklistItem]:
     """Answer the six audit questions (yes / no / not-tested) over all judged scenarios."""
-    judged = [Judged(t.scenario, build_context(t, suite, catalog), f) for t, f in results]
+    judged = [Judged(ctx.timeline.scenario, ctx, findings) for ctx, findings in results]
     return [answer(judged, suite) for answer in _ANSWERS]

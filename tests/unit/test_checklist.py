@@ -22,7 +22,7 @@ from timeline_factory import (
     single,
 )
 
-from probe.analysis import analyse, checklist
+from probe.analysis import analyse_timeline, checklist
 from probe.findings import ChecklistItem
 from probe.suite import Suite
 from probe.timeline import Timeline
@@ -40,7 +40,7 @@ DELETE = Req("POST", f"{SITE}/api/privacy/delete", status=202)
 
 
 def answers(timelines: list[Timeline], suite: Suite) -> dict[str, ChecklistItem]:
-    items = checklist([(t, analyse(t, suite)) for t in timelines], suite)
+    items = checklist([analyse_timeline(t, suite) for t in timelines], suite)
     assert tuple(i.id for i in items) == IDS
     return {i.id: i for i in items}
 
