@@ -6,6 +6,7 @@ report: nothing is judged from memory.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,10 +86,18 @@ def judge_har(
 ) -> Judged:
     """Judge any HAR (probe's, Playwright's, DevTools', mitmproxy's), finding phases if it has none."""
     read = load_har(path)
-    inference = apply_phases(read.timeline, decision_at=decision_at, revoke_at=revoke_at)
-    if inference.note and inference.note not in read.timeline.notes:
-        read.timeline.notes.append(inference.note)
-    return judge_read(read, suite or default_suite(read.timeline))
+    timeline = read.timeline
+    inference = apply_phases(timeline, decision_at=decision_at, revoke_at=revoke_at)
+    if inference.note and inference.note not in timeline.notes:
+        timeline.notes.append(inference.note)
+    suite = suite or default_suite(timeline)
+    if inference.method in ("given", "inferred"):
+        # Inferred marks carry the stamp the site sent (Segment ids); the rules want CMP categories.
+        timeline.marks = [
+            dataclasses.replace(m, choice=suite.choice_from_stamp(m.choice)) if m.choice else m
+            for m in timeline.marks
+        ]
+    return judge_read(read, suite)
 
 
 def build_report(judged: Sequence[Judged], suite_name: str | None, browser: str | None = None) -> Report:

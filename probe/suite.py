@@ -183,6 +183,21 @@ class Suite(_Strict):
                 prefs[seg_id] = prefs.get(seg_id, True) and choice.get(name, False)
         return prefs
 
+    def choice_from_stamp(self, preferences: dict[str, bool]) -> dict[str, bool] | None:
+        """The CMP choice a ``categoryPreferences`` stamp implies, for phases inferred from a HAR.
+
+        A category counts as granted when every one of its Segment ids that the stamp names is true;
+        categories the stamp says nothing about are left out. None when no category is named.
+        """
+        choice: dict[str, bool] = {}
+        for name, cat in self.categories.items():
+            named = [preferences[i] for i in cat.segment if i in preferences]
+            if cat.required:
+                choice[name] = True
+            elif named:
+                choice[name] = all(named)
+        return choice if len(choice) > sum(c.required for c in self.categories.values()) else None
+
     def scenario(self, name: str) -> Scenario:
         """Scenario by name."""
         for sc in self.scenarios:
