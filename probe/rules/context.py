@@ -44,15 +44,16 @@ class Context:
     identifiers: list[IdentifierSighting]
     ga_client_ids: set[str]
     by_index: dict[int, Entry] = field(default_factory=dict)
+    preflight_of: dict[int, Entry] = field(default_factory=dict)  # request index -> its CORS preflight
 
     def phase(self, entry: Entry) -> str:
-        """The phase an entry belongs to, by wire time."""
-        return self.timeline.phase_of(entry)
+        """The phase an entry belongs to, by wire time (a preflighted request's starts at its preflight)."""
+        return self.timeline.phase_of(self.preflight_of.get(entry.index, entry))
 
     def phase_at(self, started: float, index: int) -> str:
         """The phase of the entry with HAR index ``index`` (falls back to its wire time)."""
         entry = self.by_index.get(index)
-        return self.timeline.phase_of(entry) if entry else self.timeline.phase_at(started)
+        return self.phase(entry) if entry else self.timeline.phase_at(started)
 
     def event_phase(self, event: SegmentEvent) -> str:
         """The phase a Segment event was on the wire in."""
@@ -87,4 +88,24 @@ def build_context(timeline: Timeline, suite: Suite, catalog: Catalog | None = No
         identifiers=find_identifiers(timeline, entries),
         ga_client_ids=ga_client_ids(timeline, entries),
         by_index={e.index: e for e in entries},
+        preflight_of=preflights(entries),
     )
+
+
+def preflights(entries: list[Entry]) -> dict[int, Entry]:
+    """Each request's CORS preflight: the OPTIONS to the same URL that asked for its method.
+
+    The browser sends a preflighted request only after the preflight's answer, possibly after the
+    consent click; the page asked for it when the preflight went out, and that moment is its wire time.
+    """
+    waiting: dict[tuple[str, str], Entry] = {}
+    found: dict[int, Entry] = {}
+    for entry in sorted(entries, key=lambda e: (e.started, e.index)):
+        wanted = entry.header("access-control-request-method")
+        if entry.method.upper() == "OPTIONS" and wanted:
+            waiting[(entry.url, wanted.upper())] = entry
+            continue
+        preflight = waiting.pop((entry.url, entry.method.upper()), None)
+        if preflight is not None:
+            found[entry.index] = preflight
+    return found

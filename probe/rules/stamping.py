@@ -44,7 +44,8 @@ def consent_missing(ctx: Context) -> Iterator[Hit]:
         labels = ", ".join(_label(e) for e in events[:5])
         scope = "the event" if total == 1 else f"{len(events)} of the {total} events in this batch"
         message = (
-            f"{scope[0].upper()}{scope[1:]} ({labels}) carry no context.consent.categoryPreferences; "
+            f"{scope[0].upper()}{scope[1:]} ({labels}) {'carries' if total == 1 else 'carry'} no "
+            "context.consent.categoryPreferences; "
             "Segment cannot enforce consent per destination for them."
         )
         yield Hit(message, [event_ref(e) for e in events[:10]], phase)

@@ -12,6 +12,7 @@ from timeline_factory import (
     GA4_HIT,
     SITE,
     Recording,
+    Req,
     batch,
     compliant_accept_all,
     event,
@@ -195,3 +196,32 @@ def test_requests_refused_offline_still_count_and_say_so() -> None:
     [finding] = judge(timeline)
     assert finding.rule == "pixel-before-consent"
     assert (finding.evidence[0].excerpt or "").startswith("[refused by the offline proxy]")
+
+
+def preflight(url: str) -> Req:
+    """The CORS preflight analytics-next's POST needs (Authorization makes it non-simple)."""
+    return Req("OPTIONS", url, (("access-control-request-method", "POST"), ("origin", SITE)), status=204)
+
+
+def test_request_preflighted_before_the_click_counts_as_before_consent() -> None:
+    # The page asked for the POST before the click; the browser sent it only after the preflight's answer.
+    timeline = (
+        Recording()
+        .add(get(f"{SITE}/"), loader(), settings(), preflight(f"{API}/p"))
+        .decide(ACCEPT_ALL, "accept_all")
+        .add(single(event("page", "Home", ACCEPT_ALL)))
+        .build()
+    )
+    found = [f for f in judge(timeline) if f.rule == "segment-before-consent"]
+    assert [(f.phase, [e.entry for e in f.evidence]) for f in found] == [("before-consent", [4])]
+
+
+def test_request_preflighted_after_the_click_is_fine() -> None:
+    timeline = (
+        Recording()
+        .add(get(f"{SITE}/"))
+        .decide(ACCEPT_ALL, "accept_all")
+        .add(loader(), settings(), preflight(f"{API}/p"), single(event("page", "Home", ACCEPT_ALL)))
+        .build()
+    )
+    assert rule_ids(timeline) == set()
