@@ -118,3 +118,24 @@ def test_replay_of_a_missing_file_is_exit_2(tmp_path: Path) -> None:
     result = probe("replay", tmp_path / "nothing.har")
     assert result.exit_code == 2
     assert "nothing.har: no such file" in result.output
+
+
+def test_live_run_of_a_violating_suite_is_exit_1_and_replays_identically(tmp_path: Path) -> None:
+    leaky = Path(__file__).resolve().parents[1] / "sites" / "plugin" / "leaky.yaml"
+    live = probe("run", leaky, "--out", tmp_path / "live")
+    assert live.exit_code == 1, live.output
+    (run_dir,) = list((tmp_path / "live").iterdir())
+    report = json.loads((run_dir / "report.json").read_text())
+    assert [(s["name"], s["status"]) for s in report["scenarios"]] == [("no_decision", "fail")]
+    rules = sorted({(f["rule"], f["severity"]) for f in report["scenarios"][0]["findings"]})
+    assert rules == [
+        ("identifier-before-consent", "error"),
+        ("pixel-before-consent", "error"),  # the device-mode bundles' vendor calls
+        ("sdk-before-consent", "warning"),
+        ("segment-before-consent", "error"),
+    ]
+    replayed = probe("replay", run_dir, "--out", tmp_path / "replay")
+    assert replayed.exit_code == 1
+    assert (tmp_path / "replay" / "report.json").read_text() == (run_dir / "report.json").read_text()
+    junit = (run_dir / "report.xml").read_text()
+    assert 'name="segment-before-consent"' in junit and "<failure" in junit
