@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from probe.browser import BrowserChoice, context_options, find_browser, launch
-from probe.capture import NOISE_CONTEXT, CaptureProxy, Router
+from probe.capture import NOISE_CONTEXT, CaptureProxy, Recorder, Router
 from probe.cmp import CmpAdapter, CmpError, adapter_for
 from probe.evidence.har_writer import build_har, iso, write_har
 from probe.evidence.manifest import write_manifest
@@ -68,7 +68,7 @@ class _ScenarioSession:
         self.page: Page | None = None
 
     @property
-    def recorder(self):  # noqa: ANN201 - the proxy's Recorder
+    def recorder(self) -> Recorder:
         return self.runner.proxy.recorder
 
     def say(self, text: str) -> None:
@@ -127,8 +127,8 @@ class _ScenarioSession:
         """Visit the suite's pages and do its actions."""
         assert self.page is not None
         urls = self.suite.pages or [self.suite.start_url]
-        for i, url in enumerate(urls):
-            self.goto(url, first=(phase == BEFORE and i == 0))
+        for url in urls:
+            self.goto(url)
             for action in self.suite.actions:
                 if action.phases is not None and phase not in action.phases:
                     continue
@@ -137,10 +137,10 @@ class _ScenarioSession:
                 if action.click:
                     self.page.locator(action.click).first.click(timeout=self.suite.cmp.timeout_ms)
                 elif action.goto:
-                    self.goto(action.goto, first=False)
+                    self.goto(action.goto)
             self.settle()
 
-    def goto(self, url: str, *, first: bool) -> None:
+    def goto(self, url: str) -> None:
         assert self.page is not None
         try:
             response = self.page.goto(url, wait_until="load", timeout=30000)
