@@ -86,8 +86,15 @@ class CaptureProxy:
             if task.done():
                 break
             await asyncio.sleep(0.01)
+        # mitmproxy writes its CA in the `running` hook, which may come after the port is bound.
+        for _ in range(500):
+            if (self.confdir / ca.CA_CERT).is_file() or task.done():
+                break
+            await asyncio.sleep(0.01)
         if not self.port:
             self._failure = ProxyError("proxy server did not bind")
+        elif not (self.confdir / ca.CA_CERT).is_file():
+            self._failure = ProxyError(f"proxy wrote no CA certificate in {self.confdir}")
         self._ready.set()
         await task
 

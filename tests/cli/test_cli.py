@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -122,8 +124,12 @@ def test_replay_of_a_missing_file_is_exit_2(tmp_path: Path) -> None:
 
 def test_live_run_of_a_violating_suite_is_exit_1_and_replays_identically(tmp_path: Path) -> None:
     leaky = Path(__file__).resolve().parents[1] / "sites" / "plugin" / "leaky.yaml"
-    live = probe("run", leaky, "--out", tmp_path / "live")
-    assert live.exit_code == 1, live.output
+    # a live run starts its own Playwright: a process of its own, as a user would run it
+    live = subprocess.run(
+        [sys.executable, "-m", "probe", "run", str(leaky), "--out", str(tmp_path / "live")],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert live.returncode == 1, live.stdout + live.stderr
     (run_dir,) = list((tmp_path / "live").iterdir())
     report = json.loads((run_dir / "report.json").read_text())
     assert [(s["name"], s["status"]) for s in report["scenarios"]] == [("no_decision", "fail")]

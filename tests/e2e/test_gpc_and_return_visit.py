@@ -63,7 +63,7 @@ def us_suite(page: str) -> Suite:
             "sinks": ["www.facebook.com", "api2.amplitude.com", "ct.pinterest.com"],
         },
         "scenarios": ["gpc"],
-        "settle_ms": 300,
+        "settle_ms": 1000,  # Segment, its device-mode bundles and their calls all start on page load
     }
     return Suite.model_validate(data)
 

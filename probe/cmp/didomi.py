@@ -1,0 +1,87 @@
+"""Didomi web SDK.
+
+A category is a Didomi purpose id (IAB ones such as ``cookies`` or ``select_basic_ads``, or a
+custom purpose id). The choice is read back from the ``didomi_token`` cookie: base64 of JSON whose
+``purposes.enabled`` / ``purposes.disabled`` lists hold the purpose ids.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from urllib.parse import unquote
+
+from playwright.sync_api import Page
+
+from probe.cmp.base import CmpAdapter, CmpError, OnDecide
+from probe.cmp.page_tools import cookie, visible_first
+
+NOTICE = "#didomi-notice"
+POPUP = "#didomi-popup"
+OPTION = "button.didomi-components-radio__option"
+
+
+class Didomi(CmpAdapter):
+    """Notice ``#didomi-notice``; purposes popup ``#didomi-popup`` with agree/disagree radio buttons."""
+
+    name = "didomi"
+
+    def detect(self, page: Page) -> bool:
+        return bool(page.evaluate(
+            "() => !!(window.Didomi && window.Didomi.getCurrentUserStatus) || !!document.getElementById('didomi-host')"))
+
+    def wait_for_banner(self, page: Page) -> None:
+        visible_first(page, NOTICE, f"{self.name}: consent notice", self.timeout_ms)
+
+    def accept_all(self, page: Page, on_decide: OnDecide) -> None:
+        button = page.locator(f"{NOTICE} #didomi-notice-agree-button").first
+        on_decide()
+        button.click(timeout=self.timeout_ms)
+
+    def reject_all(self, page: Page, on_decide: OnDecide) -> None:
+        button = visible_first(page, f"{NOTICE} #didomi-notice-disagree-button, {NOTICE} .didomi-continue-without-agreeing",
+                               f"{self.name}: disagree button", self.timeout_ms)
+        on_decide()
+        button.click(timeout=self.timeout_ms)
+
+    def open_preferences(self, page: Page, *, reopen: bool) -> None:
+        if reopen:
+            opener = page.locator('a[href*="Didomi.preferences.show"], [onclick*="Didomi.preferences.show"]').filter(
+                visible=True)
+            if opener.count():
+                opener.first.click(timeout=self.timeout_ms)
+            else:
+                page.evaluate("() => window.Didomi.preferences.show()")
+        else:
+            self.wait_for_banner(page)
+            page.locator(f"{NOTICE} #didomi-notice-learn-more-button").first.click(timeout=self.timeout_ms)
+        visible_first(page, POPUP, f"{self.name}: preferences popup", self.timeout_ms)
+
+    def set_category(self, page: Page, category: str, granted: bool) -> None:
+        side = "agree" if granted else "disagree"
+        option = page.locator(f'{POPUP} {OPTION}--{side}[aria-describedby="didomi-purpose-{category}"]')
+        if not option.count():
+            raise CmpError(f"{self.name}: no purpose {category!r} in the preferences popup")
+        option.first.click(timeout=self.timeout_ms)
+
+    def save(self, page: Page, on_decide: OnDecide) -> None:
+        button = page.locator(f"{POPUP} .didomi-consent-popup-actions .didomi-components-button--color").first
+        on_decide()
+        button.click(timeout=self.timeout_ms)
+
+    def stored(self, page: Page) -> str | None:
+        return cookie(page, "didomi_token")
+
+    def state(self, page: Page) -> dict[str, bool] | None:
+        raw = self.stored(page)
+        if raw is None:
+            return None
+        try:
+            token = json.loads(base64.b64decode(unquote(raw) + "=" * (-len(raw) % 4)))
+            purposes = token["purposes"]
+        except (ValueError, KeyError, TypeError, binascii.Error):
+            return None
+        state = {str(p): False for p in purposes.get("disabled", [])}
+        state.update({str(p): True for p in purposes.get("enabled", [])})
+        return state

@@ -1,0 +1,96 @@
+"""Segment's legacy open-source consent manager (@segment/consent-manager 5, standalone build).
+
+A category is one of its preference categories: ``functional``, ``marketingAndAnalytics`` and
+``advertising``, or the names of a site's ``customCategories``. The choice is read back from its
+cookie ``tracking-preferences`` (JSON; the categories are its ``custom`` field).
+
+Its banner has "Allow all"/"Deny all" only when the site sets ``bannerActionsBlock: true``;
+without them accept/reject all go through the preferences dialog, answering every category.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import unquote
+
+from playwright.sync_api import Locator, Page
+
+from probe.cmp.base import CmpAdapter, CmpError, OnDecide
+from probe.cmp.page_tools import cookie, visible_first
+
+COOKIE = "tracking-preferences"
+DIALOG = "[data-consent-manager-dialog] section[role=dialog]"
+
+
+class SegmentConsentManager(CmpAdapter):
+    """Banner around ``#subContentBtn``; dialog ``[data-consent-manager-dialog]`` with Yes/No radios."""
+
+    name = "segment-consent-manager"
+
+    def detect(self, page: Page) -> bool:
+        return bool(page.evaluate(
+            "() => !!(window.consentManager && window.consentManager.openConsentManager)"))
+
+    def _banner(self, page: Page) -> Locator:
+        return page.locator("#subContentBtn").locator("xpath=ancestor::div[2]")
+
+    def wait_for_banner(self, page: Page) -> None:
+        visible_first(page, "#subContentBtn", f"{self.name}: consent banner", self.timeout_ms)
+
+    def _banner_button(self, page: Page, label: str) -> Locator | None:
+        button = self._banner(page).get_by_role("button", name=label, exact=True)
+        return button.first if button.count() else None
+
+    def accept_all(self, page: Page, on_decide: OnDecide) -> None:
+        self._everything(page, True, "Allow all", on_decide)
+
+    def reject_all(self, page: Page, on_decide: OnDecide) -> None:
+        self._everything(page, False, "Deny all", on_decide)
+
+    def _everything(self, page: Page, granted: bool, label: str, on_decide: OnDecide) -> None:
+        button = self._banner_button(page, label)
+        if button is not None:
+            on_decide()
+            button.click(timeout=self.timeout_ms)
+            return
+        self.open_preferences(page, reopen=False)
+        for name in page.locator(f"{DIALOG} input[type=radio][value=true]").evaluate_all(
+                "inputs => inputs.map(i => i.name)"):
+            self.set_category(page, name, granted)
+        self.save(page, on_decide)
+
+    def open_preferences(self, page: Page, *, reopen: bool) -> None:
+        if reopen:
+            opener = page.locator('[onclick*="openConsentManager"]').filter(visible=True)
+            if opener.count():
+                opener.first.click(timeout=self.timeout_ms)
+            else:
+                page.evaluate("() => window.consentManager.openConsentManager()")
+        else:
+            self.wait_for_banner(page)
+            page.locator("#subContentBtn").first.click(timeout=self.timeout_ms)
+        visible_first(page, DIALOG, f"{self.name}: preferences dialog", self.timeout_ms)
+
+    def set_category(self, page: Page, category: str, granted: bool) -> None:
+        radio = page.locator(f'{DIALOG} input[type=radio][name="{category}"][value="{str(granted).lower()}"]')
+        if not radio.count():
+            raise CmpError(f"{self.name}: no category {category!r} in the preferences dialog")
+        radio.first.check(timeout=self.timeout_ms)
+
+    def save(self, page: Page, on_decide: OnDecide) -> None:
+        button = page.locator(f"{DIALOG} button[type=submit]").first
+        on_decide()
+        button.click(timeout=self.timeout_ms)
+
+    def stored(self, page: Page) -> str | None:
+        return cookie(page, COOKIE)
+
+    def state(self, page: Page) -> dict[str, bool] | None:
+        raw = self.stored(page)
+        if raw is None:
+            return None
+        try:
+            custom = json.loads(unquote(raw)).get("custom") or {}
+        except (ValueError, AttributeError):
+            return None
+        return {str(k): v is True for k, v in custom.items()}
