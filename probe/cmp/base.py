@@ -115,7 +115,11 @@ class CmpAdapter:
         for _ in range(max(1, self.timeout_ms // 100)):
             stored = self._safely(self.stored, page)
             if stored is not None and stored != before:
-                state = self._safely(self.state, page)
+                try:
+                    state = self.state(page)
+                except PlaywrightError:
+                    page.wait_for_timeout(100)  # mid-reload: read again rather than take it as verified
+                    continue
                 if state is None or all(state.get(c, False) == g for c, g in choice.items()):
                     return state
             page.wait_for_timeout(100)
