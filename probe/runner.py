@@ -111,6 +111,7 @@ class _ScenarioSession:
         def on_decide() -> None:
             mark = self.recorder.mark(self.user, phase, action=action)
             self.begin(phase, mark.at, action, resolved)
+            self.phases[-1]["cmp"] = adapter.name  # which adapter acted (cmp: auto picks one)
 
         adapter.apply(
             self.page,
@@ -120,7 +121,7 @@ class _ScenarioSession:
             reopen=reopen,
             on_decide=on_decide,
         )
-        self.say(f"{phase}: {action} {json.dumps(resolved)} verified")
+        self.say(f"{phase}: {adapter.name}: {action} {json.dumps(resolved)} verified")
         self.settle()
 
     def browse(self, phase: str) -> None:

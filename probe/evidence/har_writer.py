@@ -88,6 +88,7 @@ def build_har(
                 "choice": p.get("choice"),
                 "storage": p.get("storage", {"cookies": {}, "localStorage": {}}),
                 "signals": p.get("signals", {}),
+                "cmp": p.get("cmp"),
             },
         }
         for p in ordered
