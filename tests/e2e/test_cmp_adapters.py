@@ -19,8 +19,9 @@ from playwright.sync_api import Playwright
 
 from probe.browser import context_options
 from probe.cmp import adapter_for
+from probe.judge import judge_bundle
 from probe.runner import Runner, ScenarioRun
-from probe.suite import CmpConfig, Route, Suite, load_suite
+from probe.suite import CmpConfig, Route, Scenario, Suite, load_suite
 from tests.conftest import SITES, read_har, segment_events
 
 pytestmark = pytest.mark.e2e
@@ -41,7 +42,9 @@ Runs = dict[str, ScenarioRun]
 
 
 @pytest.fixture(scope="module")
-def cmp_runs(playwright: Playwright, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], tuple[Suite, Runs]]:
+def cmp_runs(
+    playwright: Playwright, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], tuple[Suite, Runs]]:
     """Run a fixture suite's scenarios once (one Runner per suite) and keep its ScenarioRuns."""
     out = tmp_path_factory.mktemp("cmp")
     done: dict[str, tuple[Suite, Runs]] = {}
@@ -50,9 +53,13 @@ def cmp_runs(playwright: Playwright, tmp_path_factory: pytest.TempPathFactory) -
         if site not in done:
             suite = load_suite(CMP_SITES / site / "suite.yaml")
             with Runner(playwright, suite) as runner:
-                done[site] = suite, {
-                    name: runner.run_scenario(suite.scenario(name), out / site / name) for name in SCENARIOS[site]
-                }
+                done[site] = (
+                    suite,
+                    {
+                        name: runner.run_scenario(suite.scenario(name), out / site / name)
+                        for name in SCENARIOS[site]
+                    },
+                )
         return done[site]
 
     return runs
@@ -60,7 +67,9 @@ def cmp_runs(playwright: Playwright, tmp_path_factory: pytest.TempPathFactory) -
 
 def stamps(har: dict[str, Any], phase: str) -> list[dict[str, bool] | None]:
     """The categoryPreferences of every Segment event POSTed in a phase."""
-    return [e.get("context", {}).get("consent", {}).get("categoryPreferences") for e in segment_events(har, phase)]
+    return [
+        e.get("context", {}).get("consent", {}).get("categoryPreferences") for e in segment_events(har, phase)
+    ]
 
 
 def page_probe(har: dict[str, Any], phase: str) -> dict[str, Any]:
@@ -154,8 +163,11 @@ def _usercentrics(storage: dict[str, Any]) -> dict[str, bool]:
     assert local["uc_user_interaction"] == "true"
     status = {s["id"]: s["status"] for s in json.loads(local["uc_settings"])["services"]}
     # The fixture's services (site/loader.js): one essential, one functional, two marketing.
-    return {"essential": status["H1Vl5NidjWX"], "functional": status["r1Fhc4iOoWX"],
-            "marketing": status["HkocEodjb7"] and status["S1pcEj_jZX"]}
+    return {
+        "essential": status["H1Vl5NidjWX"],
+        "functional": status["r1Fhc4iOoWX"],
+        "marketing": status["HkocEodjb7"] and status["S1pcEj_jZX"],
+    }
 
 
 def _didomi(storage: dict[str, Any]) -> dict[str, bool]:
@@ -164,7 +176,10 @@ def _didomi(storage: dict[str, Any]) -> dict[str, bool]:
 
 
 STORED_STATE: dict[str, Callable[[dict[str, Any]], dict[str, bool]]] = {
-    "onetrust": _onetrust, "cookiebot": _cookiebot, "usercentrics": _usercentrics, "didomi": _didomi,
+    "onetrust": _onetrust,
+    "cookiebot": _cookiebot,
+    "usercentrics": _usercentrics,
+    "didomi": _didomi,
 }
 
 
@@ -193,9 +208,15 @@ def test_reproduced_sdk_stores_every_decision(cmp_runs, site: str) -> None:
 
 
 AUTO_EXPECTED = {
-    "klaro": "klaro", "orejime": "orejime", "tarteaucitron": "tarteaucitron",
-    "segment-consent-manager": "segment-consent-manager", "onetrust": "onetrust", "cookiebot": "cookiebot",
-    "usercentrics": "usercentrics", "didomi": "didomi", "cookieconsent-v2": "autoconsent",
+    "klaro": "klaro",
+    "orejime": "orejime",
+    "tarteaucitron": "tarteaucitron",
+    "segment-consent-manager": "segment-consent-manager",
+    "onetrust": "onetrust",
+    "cookiebot": "cookiebot",
+    "usercentrics": "usercentrics",
+    "didomi": "didomi",
+    "cookieconsent-v2": "autoconsent",
 }
 
 
@@ -207,11 +228,18 @@ def auto_picks(playwright: Playwright) -> Iterator[dict[str, str]]:
     for suite in suites.values():
         assert suite.offline is not None
         routes.extend(r for r in suite.offline.routes if r.url not in {seen.url for seen in routes})
-    merged = Suite.model_validate({
-        "name": "every-cmp", "start_url": "https://klaro.test/", "categories": {"necessary": {"required": True}},
-        "scenarios": ["accept_all"],
-        "offline": {"routes": [r.model_dump() for r in routes], "sinks": ["api2.amplitude.com", "ct.pinterest.com"]},
-    })
+    merged = Suite.model_validate(
+        {
+            "name": "every-cmp",
+            "start_url": "https://klaro.test/",
+            "categories": {"necessary": {"required": True}},
+            "scenarios": ["accept_all"],
+            "offline": {
+                "routes": [r.model_dump() for r in routes],
+                "sinks": ["api2.amplitude.com", "ct.pinterest.com"],
+            },
+        }
+    )
     picks: dict[str, str] = {}
     with Runner(playwright, merged) as runner:
         context = runner.browser.new_context(**context_options(runner.proxy.server, "auto-detect"))
@@ -232,7 +260,10 @@ def test_auto_picks_the_adapter_of_the_cmp_on_the_page(auto_picks, site: str) ->
 def test_autoconsent_accepts_and_rejects_a_cmp_probe_has_no_adapter_for(cmp_runs) -> None:
     _, runs = cmp_runs("cookieconsent-v2")
     assert runs["accept_all"].error is None and runs["reject_all"].error is None
-    for name, categories in (("accept_all", ["necessary", "analytics", "marketing"]), ("reject_all", ["necessary"])):
+    for name, categories in (
+        ("accept_all", ["necessary", "analytics", "marketing"]),
+        ("reject_all", ["necessary"]),
+    ):
         har = read_har(runs[name].evidence_dir)
         assert "cc_cookie" not in page_probe(har, "before-consent")["storage"]["cookies"]
         cc_cookie = json.loads(page_probe(har, "after-consent")["storage"]["cookies"]["cc_cookie"])
@@ -242,8 +273,10 @@ def test_autoconsent_accepts_and_rejects_a_cmp_probe_has_no_adapter_for(cmp_runs
 def test_autoconsent_refuses_a_per_category_choice_with_the_reason(cmp_runs) -> None:
     _, runs = cmp_runs("cookieconsent-v2")
     run = runs["reject_analytics"]
-    assert run.error == ("autoconsent (rule 'cookieconsent2') can only accept or reject all: a per-category "
-                         "choice or a revoke needs a named adapter or cmp.selectors for this CMP")
+    assert run.error == (
+        "autoconsent (rule 'cookieconsent2') can only accept or reject all: a per-category "
+        "choice or a revoke needs a named adapter or cmp.selectors for this CMP"
+    )
     assert run.phases == ["before-consent"]
     assert (run.evidence_dir / "error.png").stat().st_size > 0
 
@@ -258,3 +291,57 @@ def test_page_without_a_cmp_errors_naming_what_was_tried(cmp_runs) -> None:
     assert run.phases == ["before-consent"]
     assert (run.evidence_dir / "error.png").stat().st_size > 0
     assert read_har(run.evidence_dir)["log"]["_probe"]["error"] == run.error
+
+
+# -- every adapter: no decision, GPC and a return visit, judged by probe's rules --------------------------
+
+EXTRA_SCENARIOS = (
+    Scenario(name="no_decision"),
+    Scenario(name="gpc", gpc=True),
+    Scenario(name="return_visit", decision="reject_all", return_visit=True),
+)
+
+
+@pytest.fixture(scope="module")
+def extra_runs(
+    playwright: Playwright, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], dict[str, Any]]:
+    """The three extra scenarios on a fixture suite, judged (one Runner per suite)."""
+    out = tmp_path_factory.mktemp("cmp-extra")
+    done: dict[str, dict[str, Any]] = {}
+
+    def runs(site: str) -> dict[str, Any]:
+        if site not in done:
+            suite = load_suite(CMP_SITES / site / "suite.yaml")
+            with Runner(playwright, suite) as runner:
+                done[site] = {
+                    sc.name: (runner.run_scenario(sc, out / site / sc.name), out / site / sc.name)
+                    for sc in EXTRA_SCENARIOS
+                }
+        return done[site]
+
+    return runs
+
+
+@pytest.mark.parametrize("site", REAL + REPRODUCED)
+def test_no_decision_gpc_and_return_visit_are_clean(extra_runs, site: str) -> None:
+    runs = extra_runs(site)
+    verdicts = {}
+    for name, (run, folder) in runs.items():
+        judged = judge_bundle(folder)
+        verdicts[name] = (
+            run.error,
+            [(f.rule, f.severity) for f in judged.result.findings if f.severity != "info"],
+        )
+    assert verdicts == {name: (None, []) for name in ("no_decision", "gpc", "return_visit")}
+    gpc = read_har(runs["gpc"][1])
+    assert page_probe(gpc, "before-consent")["signals"].get("gpc") is True
+    assert segment_events(gpc, "before-consent") == []
+    back = read_har(runs["return_visit"][1])
+    page_loads = [
+        e
+        for e in back["log"]["entries"]
+        if e["request"]["url"] == back["log"]["entries"][0]["request"]["url"]
+    ]
+    assert [e["pageref"] for e in page_loads][-1] == "after-consent", "the return visit reloads the page"
+    assert page_probe(back, "after-consent")["action"] == "reject_all"
