@@ -167,7 +167,7 @@ class VerifyResult:
         out = [f"altered: {name} (sha256 differs from the manifest)" for name in self.altered]
         out += [f"missing: {name} (listed in the manifest, not in the folder)" for name in self.missing]
         out += [f"unexpected: {name} (in the folder, not in the manifest)" for name in self.unexpected]
-        return out or [f"{self.directory}: intact ({len(self.manifest.files) if self.manifest else 0} files)"]
+        return out or [f"intact ({len(self.manifest.files) if self.manifest else 0} files)"]
 
 
 def verify(directory: str | Path) -> VerifyResult:

@@ -61,7 +61,7 @@ def test_intact_folder_verifies(bundle: Path) -> None:
         [],
         [],
     )
-    assert result.lines() == [f"{bundle}: intact (5 files)"]
+    assert result.lines() == ["intact (5 files)"]
 
 
 @pytest.mark.parametrize("name", ["evidence.har", "before-consent.png"])
