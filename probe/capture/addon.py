@@ -125,17 +125,18 @@ class Recorder:
             self._inflight.pop(context, None)
             self._last.pop(context, None)
 
-    def settle(self, context: str, quiet: float, limit: float) -> bool:
-        """Wait until a context has no request in flight and none started for ``quiet`` seconds.
+    def settle(self, context: str, quiet: float, limit: float, grace: float = 0.2) -> bool:
+        """Wait until a context has had no request in flight for ``quiet`` seconds (network idle).
 
+        At least ``grace`` seconds pass first, so requests a click is about to start are waited for.
         Returns False when ``limit`` seconds passed first (traffic never went quiet).
         """
         start = time.time()
         while True:
             now = time.time()
             inflight, last = self.activity(context)
-            if inflight <= 0 and now - max(last, start) >= quiet:
+            if inflight <= 0 and now - last >= quiet and now - start >= grace:
                 return True
             if now - start >= limit:
                 return False
-            time.sleep(0.05)
+            time.sleep(0.02)

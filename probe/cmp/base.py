@@ -112,17 +112,17 @@ class CmpAdapter:
         """Poll until the stored consent changed and (where readable) equals the choice."""
         state: dict[str, bool] | None = None
         stored: str | None = None
-        for _ in range(max(1, self.timeout_ms // 100)):
+        for _ in range(max(1, self.timeout_ms // 50)):
             stored = self._safely(self.stored, page)
             if stored is not None and stored != before:
                 try:
                     state = self.state(page)
                 except PlaywrightError:
-                    page.wait_for_timeout(100)  # mid-reload: read again rather than take it as verified
+                    page.wait_for_timeout(50)  # mid-reload: read again rather than take it as verified
                     continue
                 if state is None or all(state.get(c, False) == g for c, g in choice.items()):
                     return state
-            page.wait_for_timeout(100)
+            page.wait_for_timeout(50)
         if stored is None or stored == before:
             raise ActionHadNoEffect(f"banner action had no effect: {self.name} stored consent did not change")
         raise ActionHadNoEffect(f"banner action had no effect: {self.name} stored {state}, expected {choice}")
