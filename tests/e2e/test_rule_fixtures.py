@@ -18,7 +18,7 @@ from playwright.sync_api import Playwright
 
 from probe.findings import EvidenceRef
 from probe.judge import Judged, judge_bundle
-from probe.rules import RULE_IDS, rule_by_id
+from probe.rules import RULE_IDS, rule_by_id, signals
 from probe.runner import Runner
 from probe.suite import Suite
 from tests.conftest import ROOT, SITES, read_har, segment_events
@@ -288,30 +288,14 @@ def test_variant_fires_exactly_its_rules(judged, variant: str) -> None:
     assert fired(judged(variant)) == EXPECTED[variant]
 
 
-# the consent-behaviour rules these shops cover; the privacy-signal rules (TCF, GPP, GPC) need CMPs
-# that speak those signals and have fixtures of their own
-BEHAVIOUR_RULES = {
-    "segment-before-consent",
-    "sdk-before-consent",
-    "pixel-before-consent",
-    "identifier-before-consent",
-    "consent-missing",
-    "consent-mismatch",
-    "denied-pixel",
-    "denied-destination-loaded",
-    "unmapped-destination",
-    "warehouse-exempt",
-    "event-after-revoke",
-    "revoke-not-signalled",
-    "revoke-no-deletion",
-    "unclassified-third-party",
-}
+# the consent-behaviour rules these shops cover; the privacy-signal rules (TCF, GPP, GPC) are covered
+# by tests/unit/test_signals_rules.py and tests/e2e/test_gpc_and_return_visit.py
+BEHAVIOUR_RULES = set(RULE_IDS) - {r.id for r in signals.RULES}
 
 
 def test_every_behaviour_rule_has_a_violating_fixture() -> None:
     covered = {rule for scenarios in EXPECTED.values() for pairs in scenarios.values() for rule, _ in pairs}
     assert covered == BEHAVIOUR_RULES
-    assert BEHAVIOUR_RULES <= set(RULE_IDS)
 
 
 def test_compliant_demo_has_no_findings(demo_run) -> None:
