@@ -113,9 +113,10 @@ class _ScenarioSession:
             self.begin(phase, mark.at, action, resolved)
             self.phases[-1]["cmp"] = adapter.name  # which adapter acted (cmp: auto picks one)
 
+        # only what the visitor can choose is verified: CMPs store nothing for an always-on category
         adapter.apply(
             self.page,
-            wanted if action == "choose" or reopen else resolved,
+            wanted,
             action=action,
             via_preferences=self.scenario.via_preferences,
             reopen=reopen,
