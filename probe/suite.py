@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 STANDARD_SCENARIOS = ("no_decision", "accept_all", "reject_analytics", "revoke")
 ConsentModel = Literal["opt-in", "opt-out"]
@@ -116,12 +126,70 @@ class Route(_Strict):
         return self
 
 
+def _check_sink(value: str) -> str:
+    """A sink is a host name, ``*.suffix``, or a URL prefix ``https://host/path/`` (a first-party proxy)."""
+    if "://" not in value:
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(
+            f"a URL-prefix sink is http(s)://host/path/ with no query or fragment, not {value!r}"
+        )
+    if "*" in value:
+        raise ValueError(f"a URL-prefix sink is matched literally; it cannot hold a *: {value!r}")
+    return value
+
+
 class Offline(_Strict):
     """Offline mode: local routes, hosts the proxy answers itself; everything else is blocked."""
 
     enabled: bool = True
     routes: list[Route] = Field(default_factory=list)
-    sinks: list[str] = Field(default_factory=list)  # host names (or *.suffix) answered by the proxy
+    # host names (or *.suffix), or URL prefixes (https://host/path/), answered by the proxy
+    sinks: list[Annotated[str, AfterValidator(_check_sink)]] = Field(default_factory=list)
+
+
+def map_choice(
+    categories: dict[str, Category], choice: dict[str, bool], scenario: str = "?"
+) -> dict[str, bool]:
+    """A choice keyed by the suite's categories; other keys go through ``vendor_categories``.
+
+    The standard scenarios say ``analytics`` and ``marketing``; a suite whose categories are named
+    otherwise (OneTrust's ``C0002``) maps them through the categories that govern those vendor
+    categories. A key that is a category name is taken as is. A mapped key skips required categories
+    (they stay granted); refusing a key that only required categories govern, two keys choosing one
+    category differently, and a key nothing governs are errors.
+    """
+    chosen: dict[str, tuple[bool, str]] = {}  # category -> (granted, the key that chose it)
+    unknown: list[str] = []
+    for key, granted in choice.items():
+        if key in categories:
+            targets = [key]
+        else:
+            governing = [c for c, cat in categories.items() if key in cat.vendor_categories]
+            if not governing:
+                unknown.append(key)
+                continue
+            targets = [c for c in governing if not categories[c].required]
+            if not targets and not granted:
+                raise ValueError(
+                    f"scenario {scenario!r} refuses {key!r}, but only required categories "
+                    f"{governing} govern it, and they cannot be refused"
+                )
+        for category in targets:
+            earlier = chosen.get(category)
+            if earlier is not None and earlier[0] != granted:
+                raise ValueError(
+                    f"scenario {scenario!r}: {earlier[1]!r} and {key!r} both choose category "
+                    f"{category!r}, one granting and one refusing it"
+                )
+            chosen[category] = (granted, key)
+    if unknown:
+        raise ValueError(
+            f"scenario {scenario!r} chooses unknown categories {sorted(unknown)}: neither a category "
+            "of this suite nor in any category's vendor_categories"
+        )
+    return {c: chosen[c][0] for c in categories if c in chosen}
 
 
 class Suite(_Strict):
@@ -138,8 +206,10 @@ class Suite(_Strict):
     vendors: dict[str, str] = Field(default_factory=dict)  # vendor name -> CMP category (override)
     offline: Offline | None = None
     sink_segment: bool = False  # live mode: still answer Segment ingestion locally
+    # validate_default: the default standard scenarios need their choices mapped too
     scenarios: list[Scenario] = Field(
-        default_factory=lambda: [Scenario.model_validate(standard_scenario(n)) for n in STANDARD_SCENARIOS]
+        default_factory=lambda: [Scenario.model_validate(standard_scenario(n)) for n in STANDARD_SCENARIOS],
+        validate_default=True,
     )
     settle_ms: int = (
         500  # quiet window (the same 500 ms Playwright calls network idle) that means "traffic settled"
@@ -156,15 +226,22 @@ class Suite(_Strict):
             return [standard_scenario(n) for n in STANDARD_SCENARIOS]
         return [standard_scenario(v) if isinstance(v, str) else v for v in value]
 
-    @model_validator(mode="after")
-    def _check_choices(self) -> Suite:
-        for sc in self.scenarios:
-            for choice in (sc.decision, sc.revoke):
-                if isinstance(choice, dict):
-                    unknown = set(choice) - set(self.categories)
-                    if unknown:
-                        raise ValueError(f"scenario {sc.name!r} chooses unknown categories {sorted(unknown)}")
-        return self
+    @field_validator("scenarios", mode="after")
+    @classmethod
+    def _resolve_choices(cls, value: list[Scenario], info: ValidationInfo) -> list[Scenario]:
+        # Resolved once here, so the suite.json written into the evidence names only real categories.
+        categories = info.data.get("categories")
+        if categories is None:
+            return value  # the categories failed validation; that error is the one to report
+        resolved = []
+        for sc in value:
+            update = {
+                field: map_choice(categories, choice, sc.name)
+                for field, choice in (("decision", sc.decision), ("revoke", sc.revoke))
+                if isinstance(choice, dict)
+            }
+            resolved.append(sc.model_copy(update=update) if update else sc)
+        return resolved
 
     def resolve(self, choice: Choice) -> dict[str, bool]:
         """A choice as CMP category -> granted, required categories always granted."""
@@ -243,6 +320,17 @@ def _line_index(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, 
     return lines
 
 
+def _route_target_problem(kind: str, full: Path) -> str | None:
+    """Why a route's ``file`` or ``dir`` cannot be served, or None when it can."""
+    if kind == "file":
+        if full.is_file():
+            return None
+        return f"{full} is a folder, not a file (use dir:)" if full.is_dir() else f"no such file {full}"
+    if full.is_dir():
+        return None
+    return f"{full} is a file, not a folder (use file:)" if full.exists() else f"no such folder {full}"
+
+
 def load_suite(path: str | Path) -> Suite:
     """Read and validate a suite file; relative route paths resolve against its folder."""
     path = Path(path)
@@ -273,11 +361,19 @@ def load_suite(path: str | Path) -> Suite:
         raise SuiteError(f"{path}{where}: field {field}: {err['msg']}{more}") from exc
     base = path.resolve().parent
     if suite.offline:
-        for route in suite.offline.routes:
-            if route.file is not None:
-                route.file = (base / route.file).resolve()
-            if route.dir is not None:
-                route.dir = (base / route.dir).resolve()
+        for i, route in enumerate(suite.offline.routes):
+            for kind in ("file", "dir"):
+                given = getattr(route, kind)
+                if given is None:
+                    continue
+                full = (base / given).resolve()
+                problem = _route_target_problem(kind, full)
+                if problem is not None:
+                    # refused here, before any browser starts, rather than as 404s in the middle of a run
+                    line = lines.get(("offline", "routes", i, kind))
+                    where = f":{line}" if line else ""
+                    raise SuiteError(f"{path}{where}: field offline.routes.{i}.{kind}: {problem}")
+                setattr(route, kind, full)
     suite.path = path.resolve()
     suite.sha256 = hashlib.sha256(raw).hexdigest()
     return suite

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from probe.suite import SuiteError, load_suite
+from probe.suite import Suite, SuiteError, load_suite
+
+ONETRUST = Path(__file__).resolve().parents[1] / "sites" / "cmp" / "onetrust" / "suite.yaml"
 
 BASE = """\
 name: t
@@ -75,8 +78,230 @@ def test_broken_yaml_and_missing_file(tmp_path: Path) -> None:
 
 
 def test_routes_resolve_against_the_suite_folder(tmp_path: Path) -> None:
+    (tmp_path / "site").mkdir()
     suite = load_suite(
         write(tmp_path, BASE + "offline:\n  routes:\n    - {url: 'https://shop.test/', dir: site}\n")
     )
     assert suite.offline is not None
     assert suite.offline.routes[0].dir == (tmp_path / "site").resolve()
+
+
+# -- standard scenarios through the suite's own category names ---------------------------------------
+
+
+@pytest.fixture
+def onetrust_standard(tmp_path: Path) -> Path:
+    """The OneTrust fixture suite (group ids as categories) listing only standard scenario names."""
+    text = ONETRUST.read_text()
+    (tmp_path / "site").symlink_to(ONETRUST.parent / "site")  # its routes are relative to the suite
+    return write(
+        tmp_path, text[: text.index("scenarios:")] + "scenarios: [accept_all, reject_analytics, revoke]\n"
+    )
+
+
+def test_standard_scenarios_map_through_vendor_categories_to_group_ids(onetrust_standard: Path) -> None:
+    suite = load_suite(onetrust_standard)
+    # C0002 governs analytics, C0004 marketing; C0003 governs neither, so it is left out (refused)
+    assert suite.scenario("reject_analytics").decision == {"C0002": False, "C0004": True}
+    assert suite.scenario("revoke").decision == "accept_all"
+    assert suite.scenario("revoke").revoke == {"C0002": False, "C0004": False}
+    assert suite.resolve(suite.scenario("reject_analytics").decision) == {
+        "C0001": True,
+        "C0002": False,
+        "C0003": False,
+        "C0004": True,
+    }
+    # the resolved suite.json of the evidence names real categories, and reads back unchanged
+    dumped = json.loads(suite.model_dump_json())
+    assert [s["decision"] for s in dumped["scenarios"]][1] == {"C0002": False, "C0004": True}
+    assert Suite.model_validate(dumped).scenarios == suite.scenarios
+
+
+def test_default_standard_scenarios_are_mapped_too() -> None:
+    suite = Suite.model_validate(
+        {
+            "name": "t",
+            "start_url": "https://x.test/",
+            "categories": {
+                "C0001": {"required": True},
+                "C0002": {"vendor_categories": ["analytics"]},
+                "C0004": {"vendor_categories": ["marketing"]},
+            },
+        }
+    )
+    assert suite.scenario("reject_analytics").decision == {"C0002": False, "C0004": True}
+
+
+def test_one_vendor_category_in_several_categories_chooses_them_all(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """\
+name: t
+start_url: https://shop.test/
+categories:
+  stats: {vendor_categories: [analytics]}
+  heatmaps: {vendor_categories: [analytics]}
+  ads: {vendor_categories: [marketing]}
+scenarios: [reject_analytics]
+""",
+    )
+    assert load_suite(path).scenario("reject_analytics").decision == {
+        "stats": False,
+        "heatmaps": False,
+        "ads": True,
+    }
+
+
+def test_a_standard_name_nothing_governs_is_an_error_naming_it(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """\
+name: t
+start_url: https://shop.test/
+categories:
+  C0001: {required: true}
+  C0002: {vendor_categories: [analytics]}
+scenarios:
+  - accept_all
+  - reject_analytics
+""",
+    )
+    with pytest.raises(SuiteError) as err:
+        load_suite(path)
+    assert str(err.value) == (
+        f"{path}:6: field scenarios: Value error, scenario 'reject_analytics' chooses unknown "
+        "categories ['marketing']: neither a category of this suite nor in any category's vendor_categories"
+    )
+
+
+def test_refusing_what_only_a_required_category_governs_is_an_error(tmp_path: Path) -> None:
+    # granting it is harmless (required categories are always granted); refusing it cannot be done
+    base = "name: t\nstart_url: https://s.test/\ncategories:\n  core: {required: true, vendor_categories: [analytics]}\n  ads: {vendor_categories: [marketing]}\n"
+    granted = load_suite(
+        write(tmp_path, base + "scenarios:\n  - {name: g, choose: {analytics: true, marketing: false}}\n")
+    )
+    assert granted.scenario("g").decision == {"ads": False}
+    with pytest.raises(
+        SuiteError,
+        match=r"scenario 'reject_analytics' refuses 'analytics', but only required categories \['core'\] govern it",
+    ):
+        load_suite(write(tmp_path, base + "scenarios: [reject_analytics]\n"))
+
+
+def test_a_mapped_key_skips_required_categories_it_shares(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "name: t\nstart_url: https://s.test/\ncategories:\n  core: {required: true, vendor_categories: [analytics]}\n"
+        "  stats: {vendor_categories: [analytics]}\n  ads: {vendor_categories: [marketing]}\nscenarios: [revoke]\n",
+    )
+    assert load_suite(path).scenario("revoke").revoke == {"stats": False, "ads": False}
+
+
+def test_two_keys_choosing_one_category_differently_is_an_error(tmp_path: Path) -> None:
+    # Usercentrics-like: one category governs analytics and marketing, so reject_analytics cannot be said
+    path = write(
+        tmp_path,
+        "name: t\nstart_url: https://s.test/\ncategories:\n  marketing: {vendor_categories: [analytics, marketing]}\n"
+        "scenarios: [reject_analytics]\n",
+    )
+    with pytest.raises(
+        SuiteError,
+        match=r"scenario 'reject_analytics': 'analytics' and 'marketing' both choose category 'marketing', "
+        r"one granting and one refusing it",
+    ):
+        load_suite(path)
+
+
+# -- routes must exist ---------------------------------------------------------------------------------
+
+
+ROUTES = (
+    BASE
+    + "offline:\n  routes:\n    - {url: 'https://cdn.test/a.js', file: a.js}\n    - url: 'https://shop.test/'\n      dir: site\n"
+)
+
+
+def test_routes_that_exist_load(tmp_path: Path) -> None:
+    (tmp_path / "a.js").write_text("1")
+    (tmp_path / "site").mkdir()
+    suite = load_suite(write(tmp_path, ROUTES))
+    assert suite.offline is not None
+    assert [r.file or r.dir for r in suite.offline.routes] == [tmp_path / "a.js", tmp_path / "site"]
+
+
+def test_missing_route_file_names_file_line_and_field(tmp_path: Path) -> None:
+    (tmp_path / "site").mkdir()
+    path = write(tmp_path, ROUTES)
+    with pytest.raises(SuiteError) as err:
+        load_suite(path)
+    assert str(err.value) == f"{path}:9: field offline.routes.0.file: no such file {tmp_path / 'a.js'}"
+
+
+def test_missing_route_dir_names_file_line_and_field(tmp_path: Path) -> None:
+    (tmp_path / "a.js").write_text("1")
+    path = write(tmp_path, ROUTES)
+    with pytest.raises(SuiteError) as err:
+        load_suite(path)
+    assert str(err.value) == f"{path}:11: field offline.routes.1.dir: no such folder {tmp_path / 'site'}"
+
+
+def test_a_folder_given_as_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.js").mkdir()
+    (tmp_path / "site").mkdir()
+    path = write(tmp_path, ROUTES)
+    with pytest.raises(SuiteError) as err:
+        load_suite(path)
+    assert str(err.value) == (
+        f"{path}:9: field offline.routes.0.file: {tmp_path / 'a.js'} is a folder, not a file (use dir:)"
+    )
+
+
+def test_a_file_given_as_dir_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.js").write_text("1")
+    (tmp_path / "site").write_text("not a folder")
+    path = write(tmp_path, ROUTES)
+    with pytest.raises(SuiteError) as err:
+        load_suite(path)
+    assert str(err.value) == (
+        f"{path}:11: field offline.routes.1.dir: {tmp_path / 'site'} is a file, not a folder (use file:)"
+    )
+
+
+def test_replayed_suite_json_does_not_need_the_route_files() -> None:
+    # routes are checked when a suite file is loaded, not when recorded evidence is judged elsewhere
+    suite = Suite.model_validate(
+        {
+            "name": "t",
+            "start_url": "https://shop.test/",
+            "categories": {"a": {}},
+            "scenarios": ["accept_all"],
+            "offline": {"routes": [{"url": "https://shop.test/", "dir": "/nowhere/site"}]},
+        }
+    )
+    assert suite.offline is not None and suite.offline.routes[0].dir == Path("/nowhere/site")
+
+
+# -- URL-prefix sinks ----------------------------------------------------------------------------------
+
+
+def test_sinks_may_be_hosts_or_url_prefixes(tmp_path: Path) -> None:
+    suite = load_suite(
+        write(
+            tmp_path,
+            BASE + "offline:\n  sinks: [api.shop.test, '*.pixel.test', 'https://www.shop.test/ingest/']\n",
+        )
+    )
+    assert suite.offline is not None
+    assert suite.offline.sinks == ["api.shop.test", "*.pixel.test", "https://www.shop.test/ingest/"]
+
+
+@pytest.mark.parametrize(
+    "sink",
+    ["ftp://www.shop.test/x/", "https:///ingest/", "https://www.shop.test/i/?a=1", "https://*.shop.test/i/"],
+)
+def test_malformed_url_prefix_sinks_are_refused_with_their_line(tmp_path: Path, sink: str) -> None:
+    path = write(tmp_path, BASE + f"offline:\n  sinks:\n    - www.shop.test\n    - '{sink}'\n")
+    with pytest.raises(
+        SuiteError, match=r"suite.yaml:10: field offline.sinks.1: Value error, a URL-prefix sink"
+    ):
+        load_suite(path)
