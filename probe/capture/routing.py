@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from probe.segment.endpoints import is_ingestion_path
 from probe.suite import Route
 
 # Hosts Segment ingests events on; sunk by default offline, and live with --sink-segment.
@@ -79,8 +80,56 @@ def cors_headers(request_headers: dict[str, str]) -> dict[str, str]:
     return headers
 
 
+@dataclass(frozen=True)
+class SinkPrefix:
+    """A URL-prefix sink (``https://www.shop.test/ingest/``): one origin, one path and what lies below it."""
+
+    scheme: str
+    host: str
+    port: int
+    path: str  # without a trailing slash; "" for the whole origin
+
+    @classmethod
+    def parse(cls, value: str) -> SinkPrefix:
+        """Read a sink entry that contains ``://``."""
+        parts = urlsplit(value)
+        scheme = parts.scheme.lower()
+        return cls(scheme, (parts.hostname or "").lower(), _port(parts.port, scheme), parts.path.rstrip("/"))
+
+    def covers(self, url: str) -> bool:
+        """True when ``url`` is on this origin, at this path or below it (whole path segments only)."""
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme != self.scheme or (parts.hostname or "").lower() != self.host:
+            return False  # exact host: www.shop.test.evil.example is another host
+        try:
+            if _port(parts.port, scheme) != self.port:
+                return False
+        except ValueError:
+            return False
+        path = parts.path or "/"
+        # a segment boundary: /ingest/ covers /ingest and /ingest/v1/t, never /ingestion
+        return path.rstrip("/") == self.path or path.startswith(self.path + "/")
+
+    def is_broader_than(self, route: Route) -> bool:
+        """True unless ``route`` lies inside this prefix and is longer (a more specific route wins)."""
+        literal = route.url.split("*", 1)[0]  # a glob is as specific as its literal start
+        return not (self.covers(literal) and len(urlsplit(literal).path.rstrip("/")) > len(self.path))
+
+
+def _port(port: int | None, scheme: str) -> int:
+    return port if port is not None else (443 if scheme == "https" else 80)
+
+
 class Router:
-    """Decides, per request, whether the proxy answers locally, sinks, blocks or forwards."""
+    """Decides, per request, whether the proxy answers locally, sinks, blocks or forwards.
+
+    Order: a URL-prefix sink that covers the request, unless a matching route is more specific than it
+    (a route inside the prefix, with a longer path); then the routes, first match wins; then host sinks;
+    then blocked (offline) or forwarded (live). So ``https://www.shop.test/ingest/`` as a sink answers
+    the site's first-party Segment proxy even though the ``https://www.shop.test/`` dir route serves
+    the rest of that origin.
+    """
 
     def __init__(
         self,
@@ -91,7 +140,12 @@ class Router:
         sink_segment: bool = False,
     ) -> None:
         self.routes = list(routes)
-        self.sinks = list(sinks)
+        sinks = list(sinks)
+        self.sinks = [s for s in sinks if "://" not in s]  # host names and *.suffix patterns
+        # longest first, so the most specific prefix answers
+        self.prefix_sinks = sorted(
+            (SinkPrefix.parse(s) for s in sinks if "://" in s), key=lambda p: len(p.path), reverse=True
+        )
         if offline or sink_segment:
             self.sinks.extend(h for h in SEGMENT_INGEST_HOSTS if h not in self.sinks)
         self.offline = offline
@@ -100,7 +154,12 @@ class Router:
         """The local answer for a request, or None to forward it upstream (live mode)."""
         host = (urlsplit(url).hostname or "").lower()
         preflight = method == "OPTIONS" and "access-control-request-method" in headers
-        local = self._route(url)
+        bare = url.split("#", 1)[0].split("?", 1)[0]
+        matched = self._match_route(bare)
+        prefix = next((p for p in self.prefix_sinks if p.covers(bare)), None)
+        if prefix is not None and (matched is None or prefix.is_broader_than(matched[0])):
+            return self._sink(method, url, headers, preflight, proxy=True)
+        local = self._serve(*matched) if matched is not None else None
         if local is not None:
             if preflight:
                 return Answer(204, b"", cors_headers(headers), "local")
@@ -112,13 +171,19 @@ class Router:
             return Answer(502, b"blocked by probe offline mode\n", {"content-type": "text/plain"}, "blocked")
         return None
 
-    def _sink(self, method: str, url: str, headers: dict[str, str], preflight: bool) -> Answer:
+    def _sink(
+        self, method: str, url: str, headers: dict[str, str], preflight: bool, *, proxy: bool = False
+    ) -> Answer:
+        """A sink's answer; ``proxy``: a URL-prefix sink, a first-party Segment proxy."""
         cors = cors_headers(headers)
         if preflight:
             return Answer(204, b"", cors, "sink")
         path = urlsplit(url).path
+        # a first-party proxy's apiHost may drop the /v1 (/ingest/t), so there the letter tail decides
         if method == "POST" and (
-            host_matches(urlsplit(url).hostname or "", SEGMENT_INGEST_HOSTS) or "/v1/" in path
+            host_matches(urlsplit(url).hostname or "", SEGMENT_INGEST_HOSTS)
+            or "/v1/" in path
+            or (proxy and is_ingestion_path(path))
         ):
             return Answer(
                 200,
@@ -130,22 +195,21 @@ class Router:
             return Answer(200, GIF_1X1, {**cors, "content-type": "image/gif"}, "sink")
         return Answer(204, b"", cors, "sink")
 
-    def _route(self, url: str) -> Answer | None:
-        bare = url.split("#", 1)[0].split("?", 1)[0]
+    def _match_route(self, bare: str) -> tuple[Route, str] | None:
+        """The first route matching a URL without query or fragment, and the rest of its path."""
         for route in self.routes:
             if "*" in route.url:
-                if not fnmatch.fnmatchcase(bare, route.url):
-                    continue
-                rest = ""
+                if fnmatch.fnmatchcase(bare, route.url):
+                    return route, ""
             elif bare.startswith(route.url) or bare + "/" == route.url:
-                rest = bare[len(route.url) :]
-            else:
-                continue
-            target = self._target(route, rest)
-            if target is None:
-                return Answer(404, b"not found\n", {"content-type": "text/plain"}, "local")
-            return self._file(route, target)
+                return route, bare[len(route.url) :]
         return None
+
+    def _serve(self, route: Route, rest: str) -> Answer:
+        target = self._target(route, rest)
+        if target is None:
+            return Answer(404, b"not found\n", {"content-type": "text/plain"}, "local")
+        return self._file(route, target)
 
     @staticmethod
     def _target(route: Route, rest: str) -> Path | None:

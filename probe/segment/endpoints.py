@@ -84,6 +84,11 @@ def event_type_for_path(path: str) -> str | None:
     return _LETTER_TYPE.get(match.group("letter")) if match else None
 
 
+def is_ingestion_path(path: str) -> bool:
+    """True for a path ending like a Segment ingestion endpoint: ``/t /p /i /g /a /s /b /m /batch``."""
+    return bool(_TAIL.match(path))
+
+
 def write_key_in_path(path: str) -> str | None:
     """The writeKey embedded in a CDN path, if any."""
     match = _WRITE_KEY_IN_PATH.search(path)
@@ -127,7 +132,9 @@ class Endpoints:
             if api.host != host:
                 continue
             # a bare host from suite.segment.hosts accepts any prefix; a configured prefix must match
-            if not api.prefix or match.group("prefix") == api.prefix:
+            # whole path segments (a suite's https://www.shop.test/ingest/ covers /ingest/v1/t)
+            prefix = match.group("prefix")
+            if not api.prefix or prefix == api.prefix or prefix.startswith(api.prefix + "/"):
                 return match.group("letter")
         return None
 

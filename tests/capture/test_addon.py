@@ -198,3 +198,139 @@ def test_marks_and_forget() -> None:
     run(rec, make_flow("https://shop.test/"))
     rec.forget("ctxA")
     assert rec.flows("ctxA") == [] and rec.marks("ctxA") == []
+
+
+# -- URL-prefix sinks: a first-party Segment proxy on a path of the site's own origin --------------------
+
+INGEST_SINK = "https://www.shop.test/ingest/"
+ORIGIN = {"origin": "https://www.shop.test"}
+
+
+@pytest.fixture
+def shop_router(site: Path) -> Router:
+    """The site's own origin served from a folder, with its Segment proxy path sunk."""
+    return Router([Route(url="https://www.shop.test/", dir=site)], [INGEST_SINK])
+
+
+@pytest.mark.parametrize("letter", ["t", "p", "i", "g", "a", "s", "b", "batch"])
+def test_prefix_sink_answers_segment_ingestion_and_wins_over_the_broader_dir_route(
+    shop_router: Router, letter: str
+) -> None:
+    rec = Recorder(shop_router)
+    flow = run(
+        rec,
+        make_flow(
+            f"https://www.shop.test/ingest/v1/{letter}",
+            method="POST",
+            body=b'{"type":"track","messageId":"m1"}',
+            headers=ORIGIN,
+        ),
+    )
+    assert flow.response.status_code == 200
+    assert json.loads(flow.response.content) == {"success": True}
+    assert flow.response.headers["content-type"] == "application/json"
+    assert flow.response.headers["access-control-allow-origin"] == "https://www.shop.test"
+    assert flow.metadata["probe"]["served"] == "sink"
+    assert flow.metadata["probe"]["blocked"] is False
+
+
+def test_prefix_sink_echoes_cors_preflights(shop_router: Router) -> None:
+    rec = Recorder(shop_router)
+    flow = run(
+        rec,
+        make_flow(
+            "https://www.shop.test/ingest/v1/t",
+            method="OPTIONS",
+            headers={
+                **ORIGIN,
+                "access-control-request-method": "POST",
+                "access-control-request-headers": "content-type,x-retry-count",
+            },
+        ),
+    )
+    assert flow.response.status_code == 204
+    assert flow.response.headers["access-control-allow-headers"] == "content-type,x-retry-count"
+    assert flow.response.headers["access-control-allow-methods"] == "POST"
+    assert flow.metadata["probe"]["served"] == "sink"
+
+
+def test_prefix_sink_without_v1_still_answers_the_letter_paths() -> None:
+    rec = Recorder(Router(sinks=["https://collect.shop.test/seg"]))
+    flow = run(rec, make_flow("https://collect.shop.test/seg/t", method="POST", body=b"{}"))
+    assert (flow.response.status_code, json.loads(flow.response.content)) == (200, {"success": True})
+    other = run(rec, make_flow("https://collect.shop.test/seg/upload", method="POST", body=b"x"))
+    assert (other.response.status_code, other.metadata["probe"]["served"]) == (204, "sink")
+
+
+def test_the_rest_of_the_origin_is_still_served_by_its_route(shop_router: Router) -> None:
+    rec = Recorder(shop_router)
+    page = run(rec, make_flow("https://www.shop.test/"))
+    bare = run(rec, make_flow("https://www.shop.test/ingest", method="POST", body=b"{}"))  # the prefix itself
+    assert (page.response.status_code, page.response.content) == (200, b"<h1>shop</h1>")
+    assert page.metadata["probe"]["served"] == "local"
+    assert bare.metadata["probe"]["served"] == "sink"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.shop.test/ingestion/v1/t",  # not on a path-segment boundary
+        "https://www.shop.test/ingest-v1/t",
+        "https://www.shop.test/api/ingest/v1/t",  # the prefix elsewhere in the path
+        "http://www.shop.test/ingest/v1/t",  # another scheme is another origin
+        "https://www.shop.test:8443/ingest/v1/t",  # so is another port
+    ],
+)
+def test_look_alike_paths_on_the_origin_are_not_sunk(shop_router: Router, url: str) -> None:
+    rec = Recorder(shop_router)
+    flow = run(rec, make_flow(url, method="POST", body=b"{}", headers=ORIGIN))
+    served = flow.metadata["probe"]["served"]
+    # the site's dir route answers its own origin (404: no such file); other origins are blocked
+    assert served in ("local", "blocked") and flow.response.status_code in (404, 502), (url, served)
+    assert not flow.response.content.startswith(b'{"success"')
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.shop.test.evil.example/ingest/v1/t",  # a look-alike host with the sink host as prefix
+        "https://evil.example/www.shop.test/ingest/v1/t",
+        "https://shop.test/ingest/v1/t",  # the parent domain is another host
+        "https://x.www.shop.test/ingest/v1/t",  # so is a sub-domain
+    ],
+)
+def test_look_alike_hosts_are_blocked(url: str) -> None:
+    rec = Recorder(Router(sinks=[INGEST_SINK]))
+    flow = run(rec, make_flow(url, method="POST", body=b"{}"))
+    assert flow.response.status_code == 502
+    assert flow.metadata["probe"]["blocked"] is True
+
+
+def test_a_route_more_specific_than_the_prefix_sink_still_wins(site: Path) -> None:
+    # a file route inside the sunk prefix overrides one URL (a longer literal path than the sink's)
+    router = Router(
+        [
+            Route(url="https://www.shop.test/ingest/v1/settings", file=site / "index.html"),
+            Route(url="https://www.shop.test/ingest/v1/*.js", file=site / "a" / "app.js"),
+            Route(url="https://www.shop.test/", dir=site),
+        ],
+        [INGEST_SINK],
+    )
+    rec = Recorder(router)
+    settings = run(rec, make_flow("https://www.shop.test/ingest/v1/settings"))
+    script = run(rec, make_flow("https://www.shop.test/ingest/v1/x.js"))
+    event = run(rec, make_flow("https://www.shop.test/ingest/v1/t", method="POST", body=b"{}"))
+    assert (settings.response.content, settings.metadata["probe"]["served"]) == (b"<h1>shop</h1>", "local")
+    assert script.metadata["probe"]["served"] == "local"
+    assert event.metadata["probe"]["served"] == "sink"
+
+
+def test_the_longest_prefix_sink_and_host_sinks_coexist() -> None:
+    router = Router(sinks=["https://www.shop.test/", "https://www.shop.test/ingest/", "www.facebook.com"])
+    assert router.sinks[0] == "www.facebook.com"
+    assert [p.path for p in router.prefix_sinks] == ["/ingest", ""]
+    rec = Recorder(router)
+    pixel = run(rec, make_flow("https://www.facebook.com/tr", headers={"accept": "image/*"}))
+    page = run(rec, make_flow("https://www.shop.test/anything", method="POST", body=b"{}"))
+    assert (pixel.response.status_code, pixel.response.content) == (200, GIF_1X1)
+    assert (page.response.status_code, page.metadata["probe"]["served"]) == (204, "sink")

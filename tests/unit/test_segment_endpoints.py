@@ -6,6 +6,7 @@ import pytest
 from timeline_factory import golden_json
 
 from probe.segment import ApiHost, Endpoints, Kind
+from probe.segment.endpoints import is_ingestion_path
 
 TRACK = golden_json("track_next.json")
 DEFAULT = Endpoints.build()
@@ -84,3 +85,50 @@ def test_api_host_parsing(value: str, host: str, prefix: str) -> None:
 def test_empty_api_host_is_ignored() -> None:
     assert ApiHost.parse("  ") is None
     assert Endpoints.build(["", "  "]) == DEFAULT
+
+
+# -- a first-party proxy on a path of the site's own origin (https://www.shop.test/ingest/v1/...) --------
+
+INGEST = "https://www.shop.test/ingest/v1/"
+LETTERS = [(letter, Kind.EVENT) for letter in "tpigas"] + [("b", Kind.BATCH), ("batch", Kind.BATCH)]
+
+
+def _payload(kind: Kind) -> dict[str, object]:
+    return {"batch": [TRACK]} if kind == Kind.BATCH else TRACK
+
+
+@pytest.mark.parametrize(
+    "hosts",
+    [
+        ["www.shop.test"],  # a bare suite host: any prefix
+        ["www.shop.test/ingest/v1"],  # the exact apiHost, as the settings or the suite give it
+        ["https://www.shop.test/ingest/"],  # the sink prefix, copied into segment.hosts
+    ],
+)
+@pytest.mark.parametrize(("letter", "kind"), LETTERS)
+def test_path_proxy_is_ingestion_through_suite_hosts_without_a_body(
+    hosts: list[str], letter: str, kind: Kind
+) -> None:
+    endpoints = Endpoints.build(hosts)
+    assert endpoints.classify("POST", INGEST + letter) == kind
+    assert endpoints.classify("OPTIONS", INGEST + letter) == Kind.PREFLIGHT
+
+
+@pytest.mark.parametrize(("letter", "kind"), LETTERS)
+def test_path_proxy_is_ingestion_by_shape_without_suite_hosts(letter: str, kind: Kind) -> None:
+    assert DEFAULT.may_need_body("POST", INGEST + letter)
+    assert DEFAULT.classify("POST", INGEST + letter, _payload(kind)) == kind
+    assert DEFAULT.classify("POST", INGEST + letter) is None  # no Segment body, no suite host: not Segment
+
+
+def test_a_suite_host_prefix_matches_whole_path_segments_only() -> None:
+    endpoints = Endpoints.build(["https://www.shop.test/ingest/"])
+    assert endpoints.classify("POST", "https://www.shop.test/ingestion/v1/t") is None
+    assert endpoints.classify("POST", "https://www.shop.test.evil.example/ingest/v1/t") is None
+
+
+def test_ingestion_path_shape() -> None:
+    assert all(is_ingestion_path(f"/ingest/v1/{letter}") for letter, _ in LETTERS)
+    assert is_ingestion_path("/ingest/t")  # an apiHost without /v1
+    assert not is_ingestion_path("/ingest/v1/track")
+    assert not is_ingestion_path("/")
