@@ -66,17 +66,22 @@ class Scenario(_Strict):
 
 
 class Action(_Strict):
-    """A page action done in every phase after visiting the pages (e.g. click "Add to cart")."""
+    """A page action (e.g. click "Add to cart"): done on its page while browsing, and on the page the
+    visitor is on right after each decision and revoke when that is its page."""
 
     click: str | None = None  # a Playwright selector
     goto: str | None = None
-    page: str | None = None  # only on this URL (default: the last page visited)
+    # where: a URL (default: the last listed page), `every` listed page, or only the `current` page
+    # right after a decision or revoke
+    page: str | None = None
     phases: list[str] | None = None  # default: every phase
 
     @model_validator(mode="after")
     def _one(self) -> Action:
         if (self.click is None) == (self.goto is None):
             raise ValueError("an action needs exactly one of click or goto")
+        if self.page is not None and self.page not in ("current", "every") and "://" not in self.page:
+            raise ValueError(f"page must be a URL, `every` or `current`, not {self.page!r}")
         return self
 
 
