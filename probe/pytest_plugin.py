@@ -20,7 +20,7 @@ from playwright.sync_api import BrowserContext, Page, Playwright
 
 from probe.findings import Finding
 from probe.judge import judge_bundle
-from probe.runner import Runner, snapshot
+from probe.runner import Runner, Waiter, snapshot
 from probe.suite import Suite, SuiteError, load_suite
 from probe.timeline import AFTER, BEFORE, REVOKED
 
@@ -194,10 +194,13 @@ class ConsentCapture:
         ]
         self.context: BrowserContext = runner.new_context(self.user)
         self.page: Page = self.context.new_page()
+        self.waiter = Waiter(
+            runner.proxy.recorder, self.user, quiet_ms=runner.suite.settle_ms, max_ms=runner.suite.settle_max_ms
+        )
         self._judged: list[Finding] | None = None
 
     def _mark(self, phase: str, choice: dict[str, bool] | None, action: str) -> None:
-        self.settle()
+        self._wait(f"drain before the {phase} click", since=None)  # nothing queued may cross the mark
         self.phases[-1]["storage"] = snapshot(self.context, self.page, self.out, self.phases[-1]["phase"])
         resolved = self.runner.suite.resolve(choice) if choice is not None else None
         mark = self.runner.proxy.recorder.mark(self.user, phase, action=action)
@@ -213,9 +216,11 @@ class ConsentCapture:
         self._mark(REVOKED, choice, "revoke")
 
     def settle(self) -> None:
-        """Wait until the page's traffic went quiet."""
-        suite = self.runner.suite
-        self.runner.proxy.recorder.settle(self.user, suite.settle_ms / 1000, suite.settle_max_ms / 1000)
+        """Wait for the site: quiet traffic from now on, and its own delivery delay (batching)."""
+        self._wait("consent_capture.settle()", since=time.time())
+
+    def _wait(self, after: str, since: float | None) -> None:
+        self.phases[-1].setdefault("waits", []).append(self.waiter.wait(self.page, after, since=since).record())
 
     def findings(self) -> list[Finding]:
         """Write the evidence so far and judge it with probe's rules."""
@@ -235,7 +240,8 @@ class ConsentCapture:
             raise AssertionError(describe(errors))
 
     def close(self) -> None:
-        """Close the browser context."""
+        """Close the pages as a tab closes (their pagehide flush is awaited), then the context."""
+        self.waiter.flush(self.context)
         self.context.close()
 
 

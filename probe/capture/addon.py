@@ -125,17 +125,19 @@ class Recorder:
             self._inflight.pop(context, None)
             self._last.pop(context, None)
 
-    def settle(self, context: str, quiet: float, limit: float, grace: float = 0.2) -> bool:
-        """Wait until a context has had no request in flight for ``quiet`` seconds (network idle).
+    def settle(self, context: str, quiet: float, limit: float, since: float | None = None) -> bool:
+        """Wait until a context has had nothing in flight and no request start or finish for ``quiet``
+        seconds, counted from ``since`` at the earliest (default: now, so requests an action is about
+        to start are waited for). Returns False when ``limit`` seconds passed first.
 
-        At least ``grace`` seconds pass first, so requests a click is about to start are waited for.
-        Returns False when ``limit`` seconds passed first (traffic never went quiet).
+        The runner's waiting (probe.runner.waiting) adds the page's own delivery delay on top.
         """
         start = time.time()
+        since = start if since is None else since
         while True:
             now = time.time()
             inflight, last = self.activity(context)
-            if inflight <= 0 and now - last >= quiet and now - start >= grace:
+            if inflight <= 0 and now - max(last, since) >= quiet:
                 return True
             if now - start >= limit:
                 return False

@@ -89,6 +89,7 @@ def build_har(
                 "storage": p.get("storage", {"cookies": {}, "localStorage": {}}),
                 "signals": p.get("signals", {}),
                 "cmp": p.get("cmp"),
+                "waits": p.get("waits", []),
             },
         }
         for p in ordered

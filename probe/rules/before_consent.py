@@ -44,7 +44,10 @@ def segment_before_consent(ctx: Context) -> Iterator[Hit]:
         if events:
             names = ", ".join(f"{e.type} {e.name!r}" if e.name else str(e.type) for e in events[:5])
             more = f" and {len(events) - 5} more" if len(events) > 5 else ""
-            message = f"Segment received {len(events)} event(s) before the consent decision: {names}{more}."
+            message = (
+                f"Segment received {len(events)} event(s) before the consent decision: {names}{more}."
+                + ctx.crossing(events)
+            )
             evidence = [event_ref(e) for e in events[:10]]
         else:
             reason = broken[request.entry].reason if request.entry in broken else "no events"

@@ -59,6 +59,26 @@ class Context:
         """The phase a Segment event was on the wire in."""
         return self.phase_at(event.started, event.entry)
 
+    def created_phase(self, event: SegmentEvent) -> str | None:
+        """The phase in force at the event's own ``timestamp``; None when it has none."""
+        return self.timeline.phase_at(event.created) if event.created is not None else None
+
+    def crossing(self, events: list[SegmentEvent]) -> str:
+        """A message tail for events created in one phase and sent in another ("" when none were)."""
+        crossed = [
+            (e, created)
+            for e in events
+            if (created := self.created_phase(e)) is not None and created != self.event_phase(e)
+        ]
+        if not crossed:
+            return ""
+        event, created = crossed[0]
+        count, held = ("it was", "it") if len(events) == 1 else (f"{len(crossed)} of them were", "them")
+        return (
+            f" Note: {count} created in {created} (event timestamp) and sent in "
+            f"{self.event_phase(event)} (wire time); the page held {held} back until then."
+        )
+
 
 def build_context(timeline: Timeline, suite: Suite, catalog: Catalog | None = None) -> Context:
     """Read a recording once for all rules."""

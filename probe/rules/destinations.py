@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from probe.findings import EvidenceRef, Severity
+from probe.findings import EvidenceRef
 from probe.rules.base import Q_CATEGORIZATION, Q_FILTERS, Hit, rule
 from probe.rules.context import Context
 from probe.rules.evidence import entry_ref, note_ref
@@ -48,14 +48,9 @@ def denied_pixel(ctx: Context) -> Iterator[Hit]:
         expect = ctx.expect.at(phase)
         if not expect.judgeable:
             continue
-        # categories withdrawn by a revocation are event-after-revoke's to judge
-        skip = ctx.expect.revoked_categories if phase == REVOKED else frozenset()
+        # a withdrawn category's vendor is also event-after-revoke's; each rule answers its own question
         denied = [
-            h
-            for h in ctx.vendor_hits
-            if ctx.phase(h.entry) == phase
-            and h.cmp_category not in skip
-            and expect.cmp_granted(h.cmp_category) is False
+            h for h in ctx.vendor_hits if ctx.phase(h.entry) == phase and expect.cmp_granted(h.cmp_category) is False
         ]
         yield from vendor_findings(ctx, denied, phase=phase, when="after the visitor denied its category")
 
@@ -96,15 +91,15 @@ def denied_destination_loaded(ctx: Context) -> Iterator[Hit]:
                 f"{vendor.name}'s device-mode bundle (CMP category {hit_category!r}, from the vendor catalog)"
             )
             why = f"the visitor denied {hit_category}"
-        opt_out = ctx.suite.consent_model == "opt-out"
-        severity: Severity = "warning" if opt_out else "error"
+        # an explicit denial is binding in both models: an opt-out site may load everything only until
+        # the visitor objects, after that the vendor's own script can collect whatever the middleware drops
         tail = (
-            " In the opt-out model every device-mode destination loads by design and only the destination "
-            "middleware drops events, but the vendor's script can still collect on its own."
-            if opt_out
+            " After the visitor objected, an opt-out site must stop loading it: the vendor's script collects "
+            "on its own, whatever Segment's destination middleware drops."
+            if ctx.suite.consent_model == "opt-out"
             else " In the opt-in model Segment's consent tools remove denied destinations before loading."
         )
-        yield Hit(f"{what} was loaded although {why}.{tail}", [entry_ref(entry)], phase, severity)
+        yield Hit(f"{what} was loaded although {why}.{tail}", [entry_ref(entry)], phase)
 
 
 def _vendor_category(ctx: Context, vendor_name: str) -> str | None:

@@ -37,6 +37,7 @@ def event_after_revoke(ctx: Context) -> Iterator[Hit]:
                 message = (
                     f"After the revocation, {label} is still stamped as granting {short_ids(still)}; "
                     "Segment will keep routing it to destinations of the withdrawn categories."
+                    + ctx.crossing([event])
                 )
                 yield Hit(message, [event_ref(event)], REVOKED)
     if expect.revoked_categories:

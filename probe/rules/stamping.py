@@ -46,7 +46,7 @@ def consent_missing(ctx: Context) -> Iterator[Hit]:
         message = (
             f"{scope[0].upper()}{scope[1:]} ({labels}) {'carries' if total == 1 else 'carry'} no "
             "context.consent.categoryPreferences; "
-            "Segment cannot enforce consent per destination for them."
+            "Segment cannot enforce consent per destination for them." + ctx.crossing(events)
         )
         yield Hit(message, [event_ref(e) for e in events[:10]], phase)
 
@@ -69,21 +69,21 @@ def consent_mismatch(ctx: Context) -> Iterator[Hit]:
         if not expect.judgeable or not expect.preferences:
             continue
         expected = expect.preferences
-        # after a revocation, stamps that still grant a revoked id belong to event-after-revoke
-        leave = ctx.expect.revoked_ids if phase == REVOKED else frozenset()
+        # after a revocation a stale stamp is a mismatch too: this rule answers "are payloads stamped
+        # with the choice?" in every decided phase, whatever event-after-revoke also says
         over: list[tuple[SegmentEvent, set[str]]] = []
         under: list[tuple[SegmentEvent, set[str]]] = []
         for event in events:
             too_much, too_little = stamp_problems(
                 event, expected, ctx.traffic.settings, ctx.expect.required_ids
             )
-            too_much -= leave
             if too_much:
                 over.append((event, too_much))
             if too_little:
                 under.append((event, too_little))
-        yield from _mismatch_hits(over, phase, "error", "grants {ids}, which the visitor denied")
+        yield from _mismatch_hits(ctx, over, phase, "error", "grants {ids}, which the visitor denied")
         yield from _mismatch_hits(
+            ctx,
             under,
             phase,
             "warning",
@@ -92,7 +92,7 @@ def consent_mismatch(ctx: Context) -> Iterator[Hit]:
 
 
 def _mismatch_hits(
-    items: list[tuple[SegmentEvent, set[str]]], phase: str, severity: Severity, wording: str
+    ctx: Context, items: list[tuple[SegmentEvent, set[str]]], phase: str, severity: Severity, wording: str
 ) -> Iterator[Hit]:
     if not items:
         return
@@ -102,7 +102,7 @@ def _mismatch_hits(
         ids=short_ids(ids)
     )
     evidence: list[EvidenceRef] = [event_ref(e) for e, _ in items[:10]]
-    yield Hit(message + ".", evidence, phase, severity)
+    yield Hit(message + "." + ctx.crossing([e for e, _ in items]), evidence, phase, severity)
 
 
 RULES = (consent_missing, consent_mismatch)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from probe.segment.body import Body, basic_auth_user, clip, compact_json, decode_body
@@ -61,6 +62,7 @@ class SegmentEvent:
     consent: ConsentStamp | None = None
     batch_index: int | None = None  # position in batch[], None for single-event requests
     payload: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    created: float | None = None  # the event's own ``timestamp`` (epoch seconds), next to its wire time
 
     @property
     def stamped(self) -> bool:
@@ -128,6 +130,22 @@ def event_excerpt(payload: dict[str, Any]) -> str:
     return clip(compact_json(keep))
 
 
+def event_time(value: Any) -> float | None:
+    """An event's ISO-8601 ``timestamp`` as epoch seconds; None when absent or unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        return None  # a local time of unknown zone cannot be put on the proxy's clock
+    try:
+        return when.timestamp()
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def make_event(
     entry: Entry, payload: dict[str, Any], *, batch_index: int | None, write_key: str | None
 ) -> SegmentEvent:
@@ -155,6 +173,7 @@ def make_event(
         consent=stamp,
         batch_index=batch_index,
         payload=payload,
+        created=event_time(payload.get("timestamp")),
     )
 
 

@@ -63,9 +63,16 @@ def test_denied_device_mode_bundle() -> None:
     assert finding.evidence[0].entry == 3
 
 
-def test_denied_bundle_in_opt_out_is_a_warning() -> None:
+def test_denied_bundle_after_an_opt_out_denial_is_an_error() -> None:
+    # opt-out sites may load everything until the visitor objects; after that a denial binds as in opt-in
     [finding] = judge(analytics_only(get(BRAZE_BUNDLE)).build(), make_suite(consent_model="opt-out"))
-    assert (finding.rule, finding.severity) == ("denied-destination-loaded", "warning")
+    assert (finding.rule, finding.severity) == ("denied-destination-loaded", "error")
+    assert "After the visitor objected" in finding.message
+
+
+def test_bundles_before_an_opt_out_decision_are_not_judged() -> None:
+    timeline = Recording().add(loader(), get(BRAZE_BUNDLE), get(AMPLITUDE_BUNDLE)).build()
+    assert rule_ids(timeline, make_suite(consent_model="opt-out")) == set()
 
 
 def test_bundle_without_settings_resolves_through_the_catalog() -> None:

@@ -1,0 +1,223 @@
+"""Waiting for the site, not for a fixed window.
+
+After every action probe waits until the context's traffic has been quiet for the suite's window,
+measured from the action, and never less than the site's own delivery delay (analytics-next's
+batching ``timeout``, read from the page or from the Segment settings the proxy captured). Before a
+phase mark it drains: whatever the page queued must have left it. Before a context closes, its
+pages are closed the way a tab closes, so ``pagehide`` flushes run and their keepalive requests are
+recorded. Every wait is kept as a record in the evidence, so a reader can see why a mark sits where
+it does.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from mitmproxy import http
+from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import Error as PlaywrightError
+
+from probe.capture import Recorder
+
+POLL_S = 0.05
+# analytics-next's batching defaults (plugins/segmentio/batched-dispatcher.ts)
+DEFAULT_BATCH_TIMEOUT_MS = 5000
+DEFAULT_BATCH_SIZE = 10
+_SETTINGS_PATH = re.compile(r"/v1/projects/[^/]+/settings$")
+
+# What analytics-next exposes in the page: its event queue (events not yet through the plugins), the
+# delivery strategy it was loaded with (load options win over the CDN settings, as in its own merge),
+# and, through a listener probe adds once per page, when the last event went through the plugins
+# (into the batch buffer, when batching). null when no loaded analytics-next is on the page.
+PAGE_STATE_JS = """() => {
+  const a = window.analytics;
+  if (!a || Array.isArray(a) || !a.queue || !a.queue.queue || !a.settings) return null;
+  if (!a.__probeDelivery) {
+    a.__probeDelivery = {last: 0};
+    try { a.queue.on('flush', () => { a.__probeDelivery.last = Date.now(); }); } catch (e) {}
+  }
+  const seg = (o) => (o && o.integrations && o.integrations['Segment.io']) || null;
+  const fromOptions = seg(a.options), fromCdn = seg(a.settings.cdnSettings);
+  const strategy = (fromOptions && fromOptions.deliveryStrategy) || (fromCdn && fromCdn.deliveryStrategy) || null;
+  const q = a.queue.queue;
+  return {
+    pending: typeof q.todo === 'number' ? q.todo : (q.length || 0),
+    last: a.__probeDelivery.last,
+    strategy: strategy && strategy.strategy || null,
+    timeout: strategy && strategy.config && strategy.config.timeout,
+    size: strategy && strategy.config && strategy.config.size,
+  };
+}"""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How the site's Segment delivers events: at once, or batched with a delay."""
+
+    delay_ms: int = 0  # the longest an event may sit in the page before it is sent
+    size: int | None = None  # batch size, when batching
+    source: str = "none"  # page | settings | none
+
+    def describe(self) -> str:
+        """``batching timeout 5000 ms, size 10 (from the page)`` or ``immediate``."""
+        if not self.delay_ms:
+            return "immediate"
+        return f"batching timeout {self.delay_ms} ms, size {self.size} (from the {self.source})"
+
+
+@dataclass(frozen=True)
+class PageState:
+    """One read of analytics-next's state in the page."""
+
+    pending: int
+    last_delivery: float  # epoch seconds the last event went through the plugins; 0: none seen
+    delivery: Delivery
+
+
+@dataclass(frozen=True)
+class Wait:
+    """One wait: after (or before) what, how long, and why it ended where it did."""
+
+    after: str
+    reason: str
+    window_ms: int
+    waited_ms: int
+    settled: bool
+    delivery: str
+    pending: int | None  # events analytics-next still held when the wait ended; None: not readable
+
+    def record(self) -> dict[str, Any]:
+        """The wait as stored in the evidence (HAR page ``_probe.waits``)."""
+        return {
+            "after": self.after,
+            "reason": self.reason,
+            "window_ms": self.window_ms,
+            "waited_ms": self.waited_ms,
+            "settled": self.settled,
+            "delivery": self.delivery,
+            "pending_events": self.pending,
+        }
+
+
+def _batching(strategy: Any) -> Delivery | None:
+    if not isinstance(strategy, dict) or strategy.get("strategy") != "batching":
+        return None
+    config = strategy.get("config") if isinstance(strategy.get("config"), dict) else {}
+    timeout, size = config.get("timeout"), config.get("size")
+    return Delivery(
+        int(timeout) if isinstance(timeout, int | float) and timeout >= 0 else DEFAULT_BATCH_TIMEOUT_MS,
+        int(size) if isinstance(size, int | float) and size > 0 else DEFAULT_BATCH_SIZE,
+        "settings",
+    )
+
+
+def settings_delivery(flows: list[http.HTTPFlow]) -> Delivery:
+    """The delivery strategy of the Segment settings a context fetched (the last one wins)."""
+    found = Delivery()
+    for flow in flows:
+        if flow.response is None or not _SETTINGS_PATH.search(flow.request.path.split("?", 1)[0]):
+            continue
+        try:
+            data = json.loads(flow.response.get_text(strict=False) or "")
+        except (ValueError, TypeError):
+            continue
+        integrations = data.get("integrations") if isinstance(data, dict) else None
+        segment = integrations.get("Segment.io") if isinstance(integrations, dict) else None
+        strategy = segment.get("deliveryStrategy") if isinstance(segment, dict) else None
+        found = _batching(strategy) or Delivery()
+    return found
+
+
+def read_page_state(page: Page | None) -> PageState | None:
+    """analytics-next's queue and delivery config in the page; None when it cannot be read."""
+    if page is None or page.is_closed():
+        return None
+    try:
+        raw = page.evaluate(PAGE_STATE_JS)
+    except PlaywrightError:
+        return None  # mid-navigation, or the page is gone
+    if not isinstance(raw, dict):
+        return None
+    batching = _batching({"strategy": raw.get("strategy"), "config": raw})
+    delivery = Delivery(batching.delay_ms, batching.size, "page") if batching else Delivery(source="page")
+    pending = raw.get("pending")
+    last = raw.get("last")
+    return PageState(
+        pending=int(pending) if isinstance(pending, int | float) else 0,
+        last_delivery=float(last) / 1000 if isinstance(last, int | float) else 0.0,
+        delivery=delivery,
+    )
+
+
+class Waiter:
+    """Waits on one browser context's traffic, and keeps a record of every wait."""
+
+    def __init__(self, recorder: Recorder, user: str, *, quiet_ms: int, max_ms: int) -> None:
+        self.recorder, self.user = recorder, user
+        self.quiet_ms, self.max_ms = quiet_ms, max_ms
+        self._settings: tuple[int, Delivery] = (-1, Delivery())
+
+    def delivery(self, state: PageState | None) -> Delivery:
+        """The page's own delivery config when readable, else the captured settings'."""
+        if state is not None and state.delivery.delay_ms:
+            return state.delivery
+        flows = self.recorder.flows(self.user)
+        if self._settings[0] != len(flows):  # parse the settings again only when traffic grew
+            self._settings = (len(flows), settings_delivery(flows))
+        return self._settings[1]
+
+    def wait(self, page: Page | None, after: str, *, since: float | None, reason: str = "") -> Wait:
+        """Wait until nothing is in flight or queued, and the traffic has been quiet for the window.
+
+        The window is ``settle_ms`` plus the delivery delay, counted from the latest of: the last
+        request start or finish, ``since`` (the action; None when draining before a mark), and the
+        moment the page's last event went through analytics-next's plugins.
+        """
+        start = time.time()
+        while True:
+            state = read_page_state(page)
+            delivery = self.delivery(state)
+            window = (self.quiet_ms + delivery.delay_ms) / 1000
+            inflight, last = self.recorder.activity(self.user)
+            anchor = max(last, since or 0.0, state.last_delivery if state else 0.0)
+            queued = state.pending if state else 0
+            now = time.time()
+            settled = inflight <= 0 and queued <= 0 and now - anchor >= window
+            if settled or now - start >= (self.max_ms + delivery.delay_ms) / 1000:
+                return self._record(after, reason, delivery, window, start, settled, state)
+            time.sleep(POLL_S)
+
+    def flush(self, context: BrowserContext) -> Wait:
+        """Close the context's pages as a tab closes (``pagehide`` runs), then wait for what they send."""
+        closed = time.time()
+        for page in list(context.pages):
+            try:
+                page.close()
+            except PlaywrightError:
+                pass  # already gone with the browser; what was recorded stays
+        return self.wait(None, "closing the pages (pagehide flush)", since=closed, reason="flush")
+
+    @staticmethod
+    def _record(
+        after: str,
+        reason: str,
+        delivery: Delivery,
+        window: float,
+        start: float,
+        settled: bool,
+        state: PageState | None,
+    ) -> Wait:
+        why = reason or ("delivery delay" if delivery.delay_ms else "quiet window")
+        return Wait(
+            after=after,
+            reason=why if settled else f"{why}: gave up, traffic did not settle",
+            window_ms=round(window * 1000),
+            waited_ms=round((time.time() - start) * 1000),
+            settled=settled,
+            delivery=delivery.describe(),
+            pending=state.pending if state else None,
+        )
