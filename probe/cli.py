@@ -33,10 +33,23 @@ def main() -> None:
     """Prove, with evidence, whether a Segment site respects the visitor's consent choice."""
 
 
+def _exact_run_dir(run_dir: Path | None, out: Path | None) -> Path | None:
+    """Check ``--run-dir`` before any work: exit 2 with its cause when it cannot be used."""
+    if run_dir is None:
+        return None
+    if out is not None:
+        fail("--run-dir and --out cannot be used together (--run-dir is the exact folder)")
+    if run_dir.exists() and (not run_dir.is_dir() or any(run_dir.iterdir())):
+        # never mix two runs' evidence and reports in one folder
+        fail(f"{run_dir}: --run-dir exists and is not an empty folder; give a new or empty one")
+    return run_dir
+
+
 def _run(
     suite_path: Path,
     scenarios: tuple[str, ...],
     out: Path | None,
+    run_dir_option: Path | None,
     headed: bool,
     browser_path: str | None,
     live: bool,
@@ -50,12 +63,17 @@ def _run(
     from probe.runner import Runner, run_id
     from probe.suite import SuiteError, load_suite
 
+    exact = _exact_run_dir(run_dir_option, out)
     try:
         suite = load_suite(suite_path)
         chosen = [suite.scenario(n) for n in scenarios] if scenarios else suite.scenarios
     except SuiteError as exc:
         fail(str(exc))
-    run_dir = (out or Path("artifacts")) / run_id()
+    run_dir = exact or (out or Path("artifacts")) / run_id()
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"{run_dir}: cannot create the run folder ({exc.strerror})")
     runs = []
     try:
         with sync_playwright() as playwright:
@@ -89,13 +107,25 @@ def _report(judged: list[Judged], suite_name: str | None, out: Path, browser: st
     render_console(report, console)
     console.print(f"evidence and reports: {out}")
     for kind, path in paths.items():
-        console.print(f"  {kind:>5}: {path}")
+        if kind != "json":
+            console.print(f"  {kind:>5}: {path}", soft_wrap=True)
+    # the very last line, bare and never wrapped, so scripts can take it with `tail -n 1`
+    click.echo(str(paths["json"].resolve()))
     return report.exit_code
 
 
 _run_options = [
     click.option("--scenario", "scenarios", multiple=True, help="Run only this scenario (repeatable)."),
-    click.option("--out", type=click.Path(path_type=Path), help="Artifacts folder (default ./artifacts)."),
+    click.option(
+        "--out",
+        type=click.Path(path_type=Path),
+        help="Folder the timestamped run folder goes into (default ./artifacts).",
+    ),
+    click.option(
+        "--run-dir",
+        type=click.Path(path_type=Path),
+        help="The exact run folder (new or empty; not with --out).",
+    ),
     click.option("--headed", is_flag=True, help="Show the browser window."),
     click.option("--browser-path", envvar="PROBE_BROWSER_PATH", help="Chromium executable to use."),
     click.option("--redact", is_flag=True, help="Redact cookies, auth headers, e-mails, phones and IPs."),
@@ -117,6 +147,7 @@ def run(
     suite: Path,
     scenarios: tuple[str, ...],
     out: Path | None,
+    run_dir: Path | None,
     headed: bool,
     browser_path: str | None,
     redact: bool,
@@ -124,18 +155,23 @@ def run(
     sink_segment: bool,
 ) -> None:
     """Run a suite's scenarios in a real browser and judge the evidence."""
-    _run(suite, scenarios, out, headed, browser_path, live, sink_segment, redact)
+    _run(suite, scenarios, out, run_dir, headed, browser_path, live, sink_segment, redact)
 
 
 @main.command()
 @_with_run_options
 def demo(
-    scenarios: tuple[str, ...], out: Path | None, headed: bool, browser_path: str | None, redact: bool
+    scenarios: tuple[str, ...],
+    out: Path | None,
+    run_dir: Path | None,
+    headed: bool,
+    browser_path: str | None,
+    redact: bool,
 ) -> None:
     """Run the built-in offline demo shop through the four standard scenarios."""
     if not DEMO_SUITE.is_file():
         fail(f"demo suite not found at {DEMO_SUITE} (run from a source checkout)")
-    _run(DEMO_SUITE, scenarios, out, headed, browser_path, False, False, redact)
+    _run(DEMO_SUITE, scenarios, out, run_dir, headed, browser_path, False, False, redact)
 
 
 @main.command()
@@ -167,6 +203,11 @@ def _phase_spec(value: str | None) -> str | int | None:
 @click.option(
     "--out", type=click.Path(path_type=Path), help="Where the reports go (default: beside the input)."
 )
+@click.option(
+    "--run-dir",
+    type=click.Path(path_type=Path),
+    help="The exact folder for the reports (new or empty; not with --out).",
+)
 @click.option("--decision-at", help="When the visitor decided: ISO time, HAR entry index, or URL pattern.")
 @click.option("--revoke-at", help="When the visitor revoked: ISO time, HAR entry index, or URL pattern.")
 @click.option("--redact", is_flag=True, help="Redact the evidence before judging it (in place for folders).")
@@ -174,6 +215,7 @@ def replay(
     evidence: Path,
     suite_path: Path | None,
     out: Path | None,
+    run_dir: Path | None,
     decision_at: str | None,
     revoke_at: str | None,
     redact: bool,
@@ -182,6 +224,7 @@ def replay(
     from probe.evidence.redact import redact_har
     from probe.suite import SuiteError, load_suite
 
+    out = _exact_run_dir(run_dir, out) or out
     try:
         suite = load_suite(suite_path) if suite_path else None
         if evidence.is_dir():

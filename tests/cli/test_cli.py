@@ -49,6 +49,7 @@ def test_replay_of_own_evidence_gives_the_identical_report(evidence: Path, tmp_p
     result = probe("replay", evidence, "--out", tmp_path / "replay")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "replay" / "report.json").read_text() == live
+    assert result.output.splitlines()[-1] == str((tmp_path / "replay" / "report.json").resolve())
     report = json.loads(live)
     assert [(s["name"], s["status"], s["findings"]) for s in report["scenarios"]] == [
         ("accept_all", "pass", []),
@@ -127,10 +128,14 @@ def test_live_run_of_a_violating_suite_is_exit_1_and_replays_identically(tmp_pat
     # a live run starts its own Playwright: a process of its own, as a user would run it
     live = subprocess.run(
         [sys.executable, "-m", "probe", "run", str(leaky), "--out", str(tmp_path / "live")],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert live.returncode == 1, live.stdout + live.stderr
     (run_dir,) = list((tmp_path / "live").iterdir())
+    assert live.stdout.splitlines()[-1] == str((run_dir / "report.json").resolve())  # for scripts
     report = json.loads((run_dir / "report.json").read_text())
     assert [(s["name"], s["status"]) for s in report["scenarios"]] == [("no_decision", "fail")]
     rules = sorted({(f["rule"], f["severity"]) for f in report["scenarios"][0]["findings"]})
@@ -142,6 +147,96 @@ def test_live_run_of_a_violating_suite_is_exit_1_and_replays_identically(tmp_pat
     ]
     replayed = probe("replay", run_dir, "--out", tmp_path / "replay")
     assert replayed.exit_code == 1
+    assert replayed.output.splitlines()[-1] == str((tmp_path / "replay" / "report.json").resolve())
     assert (tmp_path / "replay" / "report.json").read_text() == (run_dir / "report.json").read_text()
     junit = (run_dir / "report.xml").read_text()
     assert 'name="segment-before-consent"' in junit and "<failure" in junit
+
+
+# -- --run-dir: the exact run folder, and the report.json path as the last line --------------------------
+
+PROXY_SHOP = (
+    Path(__file__).resolve().parents[1] / "sites" / "handwritten" / "first-party-proxy" / "suite.yaml"
+)
+
+
+def _command(kind: str, tmp_path: Path) -> list[object]:
+    """A run, demo or replay command line up to its folder options."""
+    return {"run": ["run", PROXY_SHOP], "demo": ["demo"], "replay": ["replay", tmp_path / "some.har"]}[kind]
+
+
+@pytest.mark.parametrize("kind", ["run", "demo", "replay"])
+def test_run_dir_with_out_is_exit_2_with_one_line(kind: str, tmp_path: Path) -> None:
+    result = probe(*_command(kind, tmp_path), "--run-dir", tmp_path / "exact", "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "probe: --run-dir and --out cannot be used together (--run-dir is the exact folder)"
+    ]
+    assert not (tmp_path / "exact").exists() and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("kind", ["run", "demo", "replay"])
+def test_a_run_dir_that_is_not_empty_is_refused_before_anything_runs(kind: str, tmp_path: Path) -> None:
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "report.json").write_text("{}")
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    for taken in (used, a_file):
+        result = probe(*_command(kind, tmp_path), "--run-dir", taken)
+        assert result.exit_code == 2
+        assert result.output.strip().splitlines() == [
+            f"probe: {taken}: --run-dir exists and is not an empty folder; give a new or empty one"
+        ]
+    assert [p.name for p in used.iterdir()] == ["report.json"]
+
+
+def test_replay_into_an_exact_run_dir(evidence: Path, tmp_path: Path) -> None:
+    exact = tmp_path / "new" / "replay-1"
+    result = probe("replay", evidence, "--run-dir", exact)
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in exact.iterdir()} == {"report.json", "report.xml", "report.html"}
+    assert result.output.splitlines()[-1] == str((exact / "report.json").resolve())
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert probe("replay", evidence / "accept_all", "--run-dir", empty).exit_code == 0
+    assert (empty / "report.json").is_file()
+
+
+def _probe_process(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
+    # a run starts its own Playwright: a process of its own, as a user would run it
+    return subprocess.run(
+        [sys.executable, "-m", "probe", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=cwd,
+    )
+
+
+def test_run_and_demo_write_into_the_exact_run_dir_and_end_with_the_report_path(tmp_path: Path) -> None:
+    empty = tmp_path / "runs" / "proxy-shop"
+    empty.mkdir(parents=True)  # an existing empty folder is fine
+    run = _probe_process(
+        "run", PROXY_SHOP, "--scenario", "accept_all", "--run-dir", "runs/proxy-shop", cwd=tmp_path
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert sorted(p.name for p in empty.iterdir()) == [
+        "accept_all",
+        "report.html",
+        "report.json",
+        "report.xml",
+    ]
+    assert (empty / "accept_all" / "evidence.har").is_file()
+    assert run.stdout.splitlines()[-1] == str((empty / "report.json").resolve())
+    report = json.loads(Path(run.stdout.splitlines()[-1]).read_text())
+    assert [(s["name"], s["status"]) for s in report["scenarios"]] == [("accept_all", "pass")]
+
+    demo = _probe_process(
+        "demo", "--scenario", "no_decision", "--run-dir", tmp_path / "demo" / "d1", cwd=tmp_path
+    )
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert (tmp_path / "demo" / "d1" / "no_decision" / "evidence.har").is_file()
+    assert demo.stdout.splitlines()[-1] == str((tmp_path / "demo" / "d1" / "report.json").resolve())
+    assert not (tmp_path / "artifacts").exists()  # nothing went to the default folder
