@@ -226,7 +226,8 @@ def replay(
 
     out = _exact_run_dir(run_dir, out) or out
     try:
-        suite = load_suite(suite_path) if suite_path else None
+        # replay needs the suite's category mapping only, not its offline routes
+        suite = load_suite(suite_path, routes_must_exist=False) if suite_path else None
         if evidence.is_dir():
             bundles = _bundles(evidence)
             if redact:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from probe.cli import main
+from probe.cli import DEMO_SUITE, main
 from probe.judge import browser_of, build_report, judge_bundle
 from probe.report import dumps_json
 
@@ -201,6 +201,19 @@ def test_replay_into_an_exact_run_dir(evidence: Path, tmp_path: Path) -> None:
     empty.mkdir()
     assert probe("replay", evidence / "accept_all", "--run-dir", empty).exit_code == 0
     assert (empty / "report.json").is_file()
+
+
+def test_replay_with_a_suite_whose_routes_are_not_here(evidence: Path, tmp_path: Path) -> None:
+    # `probe run` refuses missing routes at load; a replay only borrows the suite's category mapping
+    elsewhere = tmp_path / "elsewhere" / "suite.yaml"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text(DEMO_SUITE.read_text())
+    run = probe("run", elsewhere)
+    assert run.exit_code == 2
+    assert run.output.strip().startswith(f"probe: {elsewhere}:")
+    assert "field offline.routes.0.file: no such file" in run.output
+    result = probe("replay", evidence, "--suite", elsewhere, "--out", tmp_path / "replay")
+    assert result.exit_code == 0, result.output
 
 
 def _probe_process(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:

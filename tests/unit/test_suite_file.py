@@ -305,3 +305,23 @@ def test_malformed_url_prefix_sinks_are_refused_with_their_line(tmp_path: Path, 
         SuiteError, match=r"suite.yaml:10: field offline.sinks.1: Value error, a URL-prefix sink"
     ):
         load_suite(path)
+
+
+def test_replay_loads_a_suite_whose_routes_are_elsewhere(tmp_path: Path) -> None:
+    # an auditor replaying evidence with the suite file needs its category mapping, not its site files
+    suite = load_suite(write(tmp_path, ROUTES), routes_must_exist=False)
+    assert suite.offline is not None and suite.offline.routes[1].dir == tmp_path / "site"
+
+
+def test_resolve_maps_a_hand_written_choice_too(onetrust_standard: Path) -> None:
+    # consent_capture.decided({...}) in a hand-written pytest test goes through resolve, not the loader
+    suite = load_suite(onetrust_standard)
+    assert suite.resolve({"analytics": True, "marketing": False}) == {
+        "C0001": True,
+        "C0002": True,
+        "C0003": False,
+        "C0004": False,
+    }
+    assert suite.resolve({"C0003": True}) == {"C0001": True, "C0002": False, "C0003": True, "C0004": False}
+    with pytest.raises(ValueError, match=r"a choice chooses unknown categories \['ads'\]"):
+        suite.resolve({"ads": True})
