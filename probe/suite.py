@@ -142,6 +142,10 @@ def _check_sink(value: str) -> str:
         )
     if "*" in value:
         raise ValueError(f"a URL-prefix sink is matched literally; it cannot hold a *: {value!r}")
+    try:
+        _ = parts.port  # checked here rather than when the proxy starts
+    except ValueError as exc:
+        raise ValueError(f"a URL-prefix sink needs a valid port, not {value!r}") from exc
     return value
 
 

@@ -297,7 +297,13 @@ def test_sinks_may_be_hosts_or_url_prefixes(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "sink",
-    ["ftp://www.shop.test/x/", "https:///ingest/", "https://www.shop.test/i/?a=1", "https://*.shop.test/i/"],
+    [
+        "ftp://www.shop.test/x/",
+        "https:///ingest/",
+        "https://www.shop.test/i/?a=1",
+        "https://*.shop.test/i/",
+        "https://www.shop.test:99999/i/",
+    ],
 )
 def test_malformed_url_prefix_sinks_are_refused_with_their_line(tmp_path: Path, sink: str) -> None:
     path = write(tmp_path, BASE + f"offline:\n  sinks:\n    - www.shop.test\n    - '{sink}'\n")
