@@ -12,7 +12,9 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -88,12 +90,26 @@ class Action(_Strict):
 class Selectors(_Strict):
     """Plain selectors for the generic CMP adapter."""
 
+    class Toggle(_Strict):
+        """A category toggle given as what to click (e.g. a styled label) and what to read back."""
+
+        click: str
+        state: str  # the checkbox or ARIA switch: `checked`, or aria-checked="true"
+
     banner: str | None = None
     accept_all: str | None = None
     reject_all: str | None = None
     open_preferences: str | None = None  # inside the banner
     reopen: str | None = None  # on the page, after the banner closed (to revoke)
-    toggles: dict[str, str] = Field(default_factory=dict)  # category -> selector that flips it
+    # category -> the toggle: one selector (clicked and read back), or {click, state}; a mapping is
+    # validated as a Toggle only, so a wrong key is named rather than "not a valid string"
+    toggles: dict[
+        str,
+        Annotated[
+            Annotated[str, Tag("selector")] | Annotated[Toggle, Tag("toggle")],
+            Discriminator(lambda v: "selector" if isinstance(v, str) else "toggle"),
+        ],
+    ] = Field(default_factory=dict)
     save: str | None = None
     consent_cookie: str | None = None  # cookie whose change proves an action took effect
 

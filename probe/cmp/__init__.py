@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 from playwright.sync_api import Page
 
 from probe.cmp.autoconsent import Autoconsent
-from probe.cmp.base import ActionHadNoEffect, BannerNotFound, CmpAdapter, CmpError
+from probe.cmp.base import POLL_MS, ActionHadNoEffect, BannerNotFound, CmpAdapter, CmpError
 from probe.cmp.cookiebot import Cookiebot
 from probe.cmp.didomi import Didomi
 from probe.cmp.klaro import Klaro
@@ -55,22 +57,33 @@ def adapter_for(config: CmpConfig, page: Page | None = None) -> CmpAdapter:
 
 
 def detect_adapter(config: CmpConfig, page: Page) -> CmpAdapter:
-    """``cmp: auto``: the first named adapter whose CMP is on the page, else the suite's selectors,
-    else autoconsent when one of its rules sees an open popup; else CmpError saying what was tried."""
-    named = [cls for cls in ADAPTERS.values() if cls is not Autoconsent]
-    for cls in named:
-        adapter = cls(config.timeout_ms)
-        if adapter.detect(page):
-            return adapter
-    if config.selectors.banner:
-        return SelectorsAdapter(config.selectors, config.timeout_ms)
+    """``cmp: auto``: poll for up to ``timeout_ms`` (a tag manager may load the CMP late) until a named
+    adapter's CMP is on the page, else the suite's selectors banner, else a popup one of autoconsent's
+    rules knows; else CmpError naming everything it waited for."""
+    named = [cls(config.timeout_ms) for cls in ADAPTERS.values() if cls is not Autoconsent]
+    selectors = SelectorsAdapter(config.selectors, config.timeout_ms) if config.selectors.banner else None
     fallback = Autoconsent(config.timeout_ms)
-    if fallback.detect(page):
-        return fallback
+    deadline = time.monotonic() + config.timeout_ms / 1000
+    rounds = 0
+    while True:
+        found = next((a for a in named if a.detect(page)), None)
+        if found is None and selectors is not None and selectors.detect(page):
+            found = selectors
+        # autoconsent's script goes into the page only once no named CMP answered the first look
+        if found is None and rounds and fallback.detect(page):
+            found = fallback
+        if found is not None:
+            return found
+        if time.monotonic() >= deadline:
+            break
+        rounds += 1
+        page.wait_for_timeout(POLL_MS)
+    apis = ", ".join(f"{a.api_label} ({a.name})" for a in named)
+    banner = f"; cmp.selectors banner {selectors.sel.banner} did not appear" if selectors else (
+        "; the suite gives no cmp.selectors")
     raise CmpError(
-        f"cmp: auto found no CMP it can drive on {page.url}: no adapter detected its CMP "
-        f"({', '.join(cls.name for cls in named)}), {fallback.describe()}, "
-        "and the suite gives no cmp.selectors"
+        f"cmp: auto found no CMP it can drive on {page.url}: waited {config.timeout_ms} ms for {apis}; "
+        f"none appeared{banner}; {fallback.describe()}"
     )
 
 

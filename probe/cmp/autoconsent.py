@@ -22,7 +22,7 @@ from typing import Any
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-from probe.cmp.base import ActionHadNoEffect, BannerNotFound, CmpAdapter, CmpError, OnDecide
+from probe.cmp.base import POLL_MS, ActionHadNoEffect, BannerNotFound, CmpAdapter, CmpError, OnDecide
 from probe.cmp.page_tools import evaluate_steady
 
 _INBOX = """() => {
@@ -55,7 +55,6 @@ class Autoconsent(CmpAdapter):
         super().__init__(timeout_ms)
         self.cmp: str | None = None  # the rule whose popup is open
         self.detected: list[str] = []
-        self.lifecycle = "not started"
         self._page: Page | None = None
 
     @property
@@ -74,7 +73,8 @@ class Autoconsent(CmpAdapter):
             "enableCosmeticRules": False,
             "enableGeneratedRules": True,
             "enableHeuristicDetection": False,
-            "detectRetries": 1,  # probe detects after the page settled; later retries wait for DOM mutations
+            # Keep looking (every 500 ms, then on DOM changes) as long as probe waits: a CMP may come late.
+            "detectRetries": max(1, self.timeout_ms // 500),
             "isMainWorld": True,
             "logs": {"lifecycle": False, "rulesteps": False, "evals": False, "errors": False, "messages": False},
         }
@@ -89,19 +89,17 @@ class Autoconsent(CmpAdapter):
             except PlaywrightError:
                 result = False
             page.evaluate(_SEND, {"type": "evalResp", "id": message["id"], "result": result})
-        elif kind == "report":
-            self.lifecycle = message.get("state", {}).get("lifecycle", self.lifecycle)
         elif kind == "cmpDetected":
             self.detected.append(str(message.get("cmp")))
         elif kind == "popupFound" and self.cmp is None:
             self.cmp = str(message.get("cmp"))
 
-    def _pump(self, page: Page, *done: str, give_up: str | None = None) -> dict[str, Any] | None:
-        """Answer the script's messages until one of type ``done`` arrives (returned). None when time ran
-        out, the script reported lifecycle ``give_up``, or the page navigated away (sites reload right
-        after a consent click) and took the script with it."""
-        deadline = time.monotonic() + self.timeout_ms / 1000
-        while time.monotonic() < deadline:
+    def _pump(self, page: Page, *done: str, wait_ms: int | None = None) -> dict[str, Any] | None:
+        """Answer the script's messages until one of type ``done`` arrives (returned). None when ``wait_ms``
+        (default: the timeout; 0: one pass) ran out, or the page navigated away (sites reload right after
+        a consent click) and took the script with it."""
+        deadline = time.monotonic() + (self.timeout_ms if wait_ms is None else wait_ms) / 1000
+        while True:
             try:
                 for message in page.evaluate(_DRAIN):
                     self._handle(page, message)
@@ -109,18 +107,33 @@ class Autoconsent(CmpAdapter):
                         return dict(message)
             except PlaywrightError:
                 return None
-            if give_up is not None and self.lifecycle == give_up:
+            if time.monotonic() >= deadline:
                 return None
             page.wait_for_timeout(50)
-        return None
 
     def _start(self, page: Page) -> None:
-        if self._page is page:
+        """Run the content script in the page's current document (again after a navigation replaced it)."""
+        if self._page is page and self._running(page):
             return
-        self._page, self.cmp, self.detected, self.lifecycle = page, None, [], "starting"
+        self._page, self.cmp, self.detected = page, None, []
         page.evaluate(_INBOX)
         page.evaluate(_package().bundle())  # evaluate, not a script tag: a page's CSP cannot refuse it
-        self._pump(page, "popupFound", give_up="nothingDetected")
+
+    @staticmethod
+    def _running(page: Page) -> bool:
+        try:
+            return bool(page.evaluate("() => Array.isArray(window.__probeAutoconsentInbox)"))
+        except PlaywrightError:
+            return False
+
+    def poll(self, page: Page) -> bool:
+        """Start autoconsent if needed and answer its pending messages once; True once a rule found an open popup."""
+        try:
+            self._start(page)
+        except PlaywrightError:
+            return False  # mid-navigation: the next poll starts it in the new document
+        self._pump(page, "popupFound", wait_ms=0)
+        return self.cmp is not None
 
     def describe(self) -> str:
         """What autoconsent saw, for error messages."""
@@ -128,18 +141,20 @@ class Autoconsent(CmpAdapter):
             return f"autoconsent {self.version} rule {self.cmp!r} found an open popup"
         if self.detected:
             return f"autoconsent {self.version} detected {sorted(set(self.detected))} but no open consent popup"
-        return f"autoconsent {self.version}: none of its rules matched ({self.lifecycle})"
+        return f"autoconsent {self.version}: none of its rules matched"
 
     # -- the adapter contract -----------------------------------------------------------------------
 
     def detect(self, page: Page) -> bool:
-        self._start(page)
-        return self.cmp is not None
+        return self.poll(page)
 
     def wait_for_banner(self, page: Page) -> None:
-        self._start(page)
-        if self.cmp is None:
-            raise BannerNotFound(f"no consent banner probe can drive: {self.describe()}")
+        deadline = time.monotonic() + self.timeout_ms / 1000
+        while not self.poll(page):
+            if time.monotonic() >= deadline:
+                raise BannerNotFound(f"autoconsent: waited {self.timeout_ms} ms for a consent popup one of its "
+                                     f"rules knows; none appeared ({self.describe()})")
+            page.wait_for_timeout(POLL_MS)
 
     @staticmethod
     def _send(page: Page, kind: str) -> bool:

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 from playwright.sync_api import Page
 
 from probe.cmp.base import CmpAdapter, CmpError, OnDecide
-from probe.cmp.page_tools import cookie, set_checkbox, visible_first
+from probe.cmp.page_tools import cookie, set_checkbox
 
 DIALOG = "#CybotCookiebotDialog"
 CATEGORIES = ("necessary", "preferences", "statistics", "marketing")
@@ -23,36 +23,32 @@ class Cookiebot(CmpAdapter):
     """Dialog ``#CybotCookiebotDialog``; category checkboxes ``#CybotCookiebotDialogBodyLevelButton<Name>``."""
 
     name = "cookiebot"
-
-    def detect(self, page: Page) -> bool:
-        return bool(page.evaluate(
-            "() => !!(window.Cookiebot && 'consent' in window.Cookiebot) || !!document.getElementById('CybotCookiebotDialog')"))
+    api = "window.Cookiebot && 'consent' in window.Cookiebot"
+    api_label = "window.Cookiebot"
+    marker = "#CybotCookiebotDialog"
 
     def wait_for_banner(self, page: Page) -> None:
-        visible_first(page, DIALOG, f"{self.name}: consent dialog", self.timeout_ms)
+        self.wait_for(page, DIALOG, "the consent dialog")
 
     def accept_all(self, page: Page, on_decide: OnDecide) -> None:
-        button = visible_first(
+        button = self.wait_for(
             page, f"{DIALOG} #CybotCookiebotDialogBodyLevelButtonLevelOptinAllowAll, {DIALOG} #CybotCookiebotDialogBodyButtonAccept",
-            f"{self.name}: allow-all button", self.timeout_ms)
+            "the allow-all button")
         on_decide()
         button.click(timeout=self.timeout_ms)
 
     def reject_all(self, page: Page, on_decide: OnDecide) -> None:
-        button = visible_first(
+        button = self.wait_for(
             page, f"{DIALOG} #CybotCookiebotDialogBodyButtonDecline, {DIALOG} #CybotCookiebotDialogBodyLevelButtonLevelOptinDeclineAll",
-            f"{self.name}: deny button", self.timeout_ms)
+            "the deny button")
         on_decide()
         button.click(timeout=self.timeout_ms)
 
     def open_preferences(self, page: Page, *, reopen: bool) -> None:
         if reopen:
             # Cookiebot's own "change your consent" links call Cookiebot.renew().
-            opener = page.locator('a[href*="Cookiebot.renew"], [onclick*="Cookiebot.renew"]').filter(visible=True)
-            if opener.count():
-                opener.first.click(timeout=self.timeout_ms)
-            else:
-                page.evaluate("() => window.Cookiebot.renew()")
+            self.reopen_from_page(page, 'a[href*="Cookiebot.renew"], [onclick*="Cookiebot.renew"]',
+                                  "() => window.Cookiebot.renew()")
         self.wait_for_banner(page)
         # Templates that keep the checkboxes on a details tab show them after "Customize".
         customize = page.locator(f"{DIALOG} #CybotCookiebotDialogBodyLevelButtonCustomize").filter(visible=True)
@@ -67,10 +63,10 @@ class Cookiebot(CmpAdapter):
             raise CmpError(f"{self.name}: no checkbox for category {category!r} in the dialog")
 
     def save(self, page: Page, on_decide: OnDecide) -> None:
-        button = visible_first(
+        button = self.wait_for(
             page, f"{DIALOG} #CybotCookiebotDialogBodyLevelButtonLevelOptinAllowallSelection, "
                   f"{DIALOG} #CybotCookiebotDialogBodyLevelButtonAccept",
-            f"{self.name}: allow-selection button", self.timeout_ms)
+            "the allow-selection button")
         on_decide()
         button.click(timeout=self.timeout_ms)
 
@@ -84,5 +80,6 @@ class Cookiebot(CmpAdapter):
         text = unquote(raw)
         if text == "-1":
             return {"necessary": True}  # Cookiebot's value when no consent is needed: necessary only
-        state = {c: bool(re.search(rf"\b{c}:true\b", text)) for c in CATEGORIES}
-        return state if re.search(r"\bnecessary:", text) else None
+        # only the categories the cookie names: one it stores nothing for (necessary) is not "refused"
+        state = {c: re.search(rf"\b{c}:true\b", text) is not None for c in CATEGORIES if re.search(rf"\b{c}:", text)}
+        return state or None

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 from playwright.sync_api import Page
 
 from probe.cmp.base import CmpAdapter, CmpError, OnDecide
-from probe.cmp.page_tools import cookie, visible_first
+from probe.cmp.page_tools import cookie
 
 NOTICE = "#didomi-notice"
 POPUP = "#didomi-popup"
@@ -26,37 +26,33 @@ class Didomi(CmpAdapter):
     """Notice ``#didomi-notice``; purposes popup ``#didomi-popup`` with agree/disagree radio buttons."""
 
     name = "didomi"
-
-    def detect(self, page: Page) -> bool:
-        return bool(page.evaluate(
-            "() => !!(window.Didomi && window.Didomi.getCurrentUserStatus) || !!document.getElementById('didomi-host')"))
+    api = "window.Didomi && window.Didomi.getCurrentUserStatus"
+    api_label = "window.Didomi"
+    marker = "#didomi-host"
 
     def wait_for_banner(self, page: Page) -> None:
-        visible_first(page, NOTICE, f"{self.name}: consent notice", self.timeout_ms)
+        self.wait_for(page, NOTICE, "the consent notice")
 
     def accept_all(self, page: Page, on_decide: OnDecide) -> None:
-        button = page.locator(f"{NOTICE} #didomi-notice-agree-button").first
+        button = self.wait_for(page, f"{NOTICE} #didomi-notice-agree-button", "the agree button")
         on_decide()
         button.click(timeout=self.timeout_ms)
 
     def reject_all(self, page: Page, on_decide: OnDecide) -> None:
-        button = visible_first(page, f"{NOTICE} #didomi-notice-disagree-button, {NOTICE} .didomi-continue-without-agreeing",
-                               f"{self.name}: disagree button", self.timeout_ms)
+        button = self.wait_for(page, f"{NOTICE} #didomi-notice-disagree-button, {NOTICE} .didomi-continue-without-agreeing",
+                               "the disagree button")
         on_decide()
         button.click(timeout=self.timeout_ms)
 
     def open_preferences(self, page: Page, *, reopen: bool) -> None:
         if reopen:
-            opener = page.locator('a[href*="Didomi.preferences.show"], [onclick*="Didomi.preferences.show"]').filter(
-                visible=True)
-            if opener.count():
-                opener.first.click(timeout=self.timeout_ms)
-            else:
-                page.evaluate("() => window.Didomi.preferences.show()")
+            self.reopen_from_page(page, 'a[href*="Didomi.preferences.show"], [onclick*="Didomi.preferences.show"]',
+                                  "() => window.Didomi.preferences.show()")
         else:
             self.wait_for_banner(page)
-            page.locator(f"{NOTICE} #didomi-notice-learn-more-button").first.click(timeout=self.timeout_ms)
-        visible_first(page, POPUP, f"{self.name}: preferences popup", self.timeout_ms)
+            self.wait_for(page, f"{NOTICE} #didomi-notice-learn-more-button", "the learn-more button").click(
+                timeout=self.timeout_ms)
+        self.wait_for(page, POPUP, "the preferences popup")
 
     def set_category(self, page: Page, category: str, granted: bool) -> None:
         side = "agree" if granted else "disagree"
@@ -66,7 +62,8 @@ class Didomi(CmpAdapter):
         option.first.click(timeout=self.timeout_ms)
 
     def save(self, page: Page, on_decide: OnDecide) -> None:
-        button = page.locator(f"{POPUP} .didomi-consent-popup-actions .didomi-components-button--color").first
+        button = self.wait_for(page, f"{POPUP} .didomi-consent-popup-actions .didomi-components-button--color",
+                               "the save button")
         on_decide()
         button.click(timeout=self.timeout_ms)
 

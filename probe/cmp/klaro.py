@@ -15,7 +15,7 @@ from urllib.parse import unquote
 from playwright.sync_api import Page
 
 from probe.cmp.base import CmpAdapter, CmpError, OnDecide
-from probe.cmp.page_tools import cookie, evaluate_steady, local_storage, set_checkbox, visible_first
+from probe.cmp.page_tools import cookie, evaluate_steady, local_storage, set_checkbox
 
 _CONFIG = """() => {
   const m = window.klaro.getManager();
@@ -31,48 +31,44 @@ class Klaro(CmpAdapter):
     """Notice ``.klaro .cookie-notice``; preferences modal ``.klaro .cookie-modal``."""
 
     name = "klaro"
+    api = "window.klaro && window.klaro.getManager"
+    api_label = "window.klaro"
 
     def __init__(self, timeout_ms: int = 8000) -> None:
         super().__init__(timeout_ms)
         self._config: dict[str, Any] | None = None
 
-    def detect(self, page: Page) -> bool:
-        return bool(page.evaluate("() => !!(window.klaro && window.klaro.getManager)"))
-
     def _learn(self, page: Page) -> dict[str, Any]:
         # Read once while the page is steady; the store location and purposes do not change.
         if self._config is None:
+            self.wait_for_api(page)
             self._config = evaluate_steady(page, _CONFIG)
         return self._config
 
     def wait_for_banner(self, page: Page) -> None:
-        visible_first(page, f"{NOTICE}, {MODAL} .cm-modal", f"{self.name}: consent notice", self.timeout_ms)
+        self.wait_for(page, f"{NOTICE}, {MODAL} .cm-modal", "the consent notice")
         self._learn(page)
 
     def accept_all(self, page: Page, on_decide: OnDecide) -> None:
-        button = visible_first(page, f"{MODAL} .cm-btn-accept-all, {NOTICE} .cm-btn-success",
-                               f"{self.name}: accept-all button", self.timeout_ms)
+        button = self.wait_for(page, f"{MODAL} .cm-btn-accept-all, {NOTICE} .cm-btn-success", "the accept-all button")
         on_decide()
         button.click(timeout=self.timeout_ms)
 
     def reject_all(self, page: Page, on_decide: OnDecide) -> None:
-        button = visible_first(page, f"{MODAL} .cm-btn-decline, {NOTICE} .cn-decline",
-                               f"{self.name}: decline button", self.timeout_ms)
+        button = self.wait_for(page, f"{MODAL} .cm-btn-decline, {NOTICE} .cn-decline", "the decline button")
         on_decide()
         button.click(timeout=self.timeout_ms)
 
     def open_preferences(self, page: Page, *, reopen: bool) -> None:
         self._learn(page)
         if reopen:
-            opener = page.locator('[onclick*="klaro.show"], a[href*="klaro.show"]').filter(visible=True)
-            if opener.count():
-                opener.first.click(timeout=self.timeout_ms)
-            else:
-                page.evaluate("() => window.klaro.show(undefined, true)")
-        elif not page.locator(f"{MODAL} .cm-modal").is_visible():
+            self.reopen_from_page(page, '[onclick*="klaro.show"], a[href*="klaro.show"]',
+                                  "() => window.klaro.show(undefined, true)")
+        else:
             self.wait_for_banner(page)
-            page.locator(f"{NOTICE} .cn-learn-more").first.click(timeout=self.timeout_ms)
-        visible_first(page, f"{MODAL} .cm-modal", f"{self.name}: preferences modal", self.timeout_ms)
+            if not page.locator(f"{MODAL} .cm-modal").is_visible():
+                self.wait_for(page, f"{NOTICE} .cn-learn-more", "the learn-more link").click(timeout=self.timeout_ms)
+        self.wait_for(page, f"{MODAL} .cm-modal", "the preferences modal")
 
     def set_category(self, page: Page, category: str, granted: bool) -> None:
         purpose = page.locator(f'{MODAL} input#purpose-item-{category}')
@@ -91,7 +87,7 @@ class Klaro(CmpAdapter):
         set_checkbox(page, service, granted, self.timeout_ms)
 
     def save(self, page: Page, on_decide: OnDecide) -> None:
-        button = page.locator(f"{MODAL} .cm-btn-accept").first
+        button = self.wait_for(page, f"{MODAL} .cm-btn-accept", "the accept-selected button")
         on_decide()
         button.click(timeout=self.timeout_ms)
 

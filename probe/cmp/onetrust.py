@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 from playwright.sync_api import Page
 
 from probe.cmp.base import CmpAdapter, CmpError, OnDecide
-from probe.cmp.page_tools import cookie, set_checkbox, visible_first
+from probe.cmp.page_tools import cookie, set_checkbox
 
 BANNER = "#onetrust-banner-sdk"
 CENTRE = "#onetrust-pc-sdk"
@@ -23,38 +23,33 @@ class OneTrust(CmpAdapter):
     """Banner ``#onetrust-banner-sdk``; preference centre ``#onetrust-pc-sdk`` with group toggles."""
 
     name = "onetrust"
-
-    def detect(self, page: Page) -> bool:
-        return bool(page.evaluate(
-            "() => !!(window.OneTrust && window.OneTrust.GetDomainData) || !!document.getElementById('onetrust-consent-sdk')"))
+    api = "window.OneTrust && window.OneTrust.GetDomainData"
+    api_label = "window.OneTrust"
+    marker = "#onetrust-consent-sdk"
 
     def wait_for_banner(self, page: Page) -> None:
-        visible_first(page, BANNER, f"{self.name}: consent banner", self.timeout_ms)
+        self.wait_for(page, BANNER, "the consent banner")
 
     def accept_all(self, page: Page, on_decide: OnDecide) -> None:
-        button = page.locator(f"{BANNER} #onetrust-accept-btn-handler").first
+        button = self.wait_for(page, f"{BANNER} #onetrust-accept-btn-handler", "the accept-all button")
         on_decide()
         button.click(timeout=self.timeout_ms)
 
     def reject_all(self, page: Page, on_decide: OnDecide) -> None:
-        button = visible_first(page, f"{BANNER} #onetrust-reject-all-handler",
-                               f"{self.name}: reject-all button", self.timeout_ms)
+        button = self.wait_for(page, f"{BANNER} #onetrust-reject-all-handler", "the reject-all button")
         on_decide()
         button.click(timeout=self.timeout_ms)
 
     def open_preferences(self, page: Page, *, reopen: bool) -> None:
         if reopen:
             # What a visitor finds after the banner closed: the site's settings link, else the floating button.
-            opener = page.locator(".ot-sdk-show-settings, #ot-sdk-btn-floating .ot-floating-button__open").filter(
-                visible=True)
-            if opener.count():
-                opener.first.click(timeout=self.timeout_ms)
-            else:
-                page.evaluate("() => window.OneTrust.ToggleInfoDisplay()")
+            self.reopen_from_page(page, ".ot-sdk-show-settings, #ot-sdk-btn-floating .ot-floating-button__open",
+                                  "() => window.OneTrust.ToggleInfoDisplay()")
         else:
             self.wait_for_banner(page)
-            page.locator(f"{BANNER} #onetrust-pc-btn-handler").first.click(timeout=self.timeout_ms)
-        visible_first(page, CENTRE, f"{self.name}: preference centre", self.timeout_ms)
+            self.wait_for(page, f"{BANNER} #onetrust-pc-btn-handler", "the settings button").click(
+                timeout=self.timeout_ms)
+        self.wait_for(page, CENTRE, "the preference centre")
 
     def set_category(self, page: Page, category: str, granted: bool) -> None:
         if set_checkbox(page, f"{CENTRE} input#ot-group-id-{category}", granted, self.timeout_ms):
@@ -65,7 +60,7 @@ class OneTrust(CmpAdapter):
             raise CmpError(f"{self.name}: group {category!r} is always active and cannot be refused")
 
     def save(self, page: Page, on_decide: OnDecide) -> None:
-        button = page.locator(f"{CENTRE} .save-preference-btn-handler").first
+        button = self.wait_for(page, f"{CENTRE} .save-preference-btn-handler", "the save button")
         on_decide()
         button.click(timeout=self.timeout_ms)
 

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 from playwright.sync_api import Page
 
 from probe.cmp.base import CmpAdapter, CmpError, OnDecide
-from probe.cmp.page_tools import cookie, evaluate_steady, set_checkbox, visible_first
+from probe.cmp.page_tools import cookie, evaluate_steady, set_checkbox
 
 BANNER = "[data-testid=orejime-banner]"
 MODAL = "[data-testid=orejime-modal]"
@@ -23,54 +23,51 @@ class Orejime(CmpAdapter):
     """Banner and modal carry ``data-testid=orejime-*``; purpose toggles ``orejime-purpose-<id>``."""
 
     name = "orejime"
+    api = "window.orejime && window.orejime.manager"
+    api_label = "window.orejime"
 
     def __init__(self, timeout_ms: int = 8000) -> None:
         super().__init__(timeout_ms)
         self._cookie_name: str | None = None
 
-    def detect(self, page: Page) -> bool:
-        return bool(page.evaluate("() => !!(window.orejime && window.orejime.manager) || !!window.loadOrejime"))
-
     def _cookie(self, page: Page) -> str:
         # Learned once while the page is steady; the name does not change.
         if self._cookie_name is None:
+            self.wait_for_api(page)
             self._cookie_name = str(evaluate_steady(
                 page, "() => ((window.orejime && window.orejime.config.cookie) || {}).name || 'eu-consent'"))
         return self._cookie_name
 
     def wait_for_banner(self, page: Page) -> None:
-        visible_first(page, BANNER, f"{self.name}: consent banner", self.timeout_ms)
+        self.wait_for(page, BANNER, "the consent banner")
         self._cookie(page)
 
     def accept_all(self, page: Page, on_decide: OnDecide) -> None:
-        button = page.locator(f"{BANNER} [data-testid=orejime-banner-accept]").first
+        button = self.wait_for(page, f"{BANNER} [data-testid=orejime-banner-accept]", "the accept button")
         on_decide()
         button.click(timeout=self.timeout_ms)
 
     def reject_all(self, page: Page, on_decide: OnDecide) -> None:
-        button = page.locator(f"{BANNER} [data-testid=orejime-banner-decline]").first
+        button = self.wait_for(page, f"{BANNER} [data-testid=orejime-banner-decline]", "the decline button")
         on_decide()
         button.click(timeout=self.timeout_ms)
 
     def open_preferences(self, page: Page, *, reopen: bool) -> None:
         self._cookie(page)
         if reopen:
-            opener = page.locator('[onclick*="orejime.prompt"]').filter(visible=True)
-            if opener.count():
-                opener.first.click(timeout=self.timeout_ms)
-            else:
-                page.evaluate("() => window.orejime.prompt()")
+            self.reopen_from_page(page, '[onclick*="orejime.prompt"]', "() => window.orejime.prompt()")
         else:
             self.wait_for_banner(page)
-            page.locator(f"{BANNER} [data-testid=orejime-banner-configure]").first.click(timeout=self.timeout_ms)
-        visible_first(page, MODAL, f"{self.name}: preferences modal", self.timeout_ms)
+            self.wait_for(page, f"{BANNER} [data-testid=orejime-banner-configure]", "the configure button").click(
+                timeout=self.timeout_ms)
+        self.wait_for(page, MODAL, "the preferences modal")
 
     def set_category(self, page: Page, category: str, granted: bool) -> None:
         if not set_checkbox(page, f"{MODAL} input[data-testid=orejime-purpose-{category}]", granted, self.timeout_ms):
             raise CmpError(f"{self.name}: no purpose {category!r} in the preferences modal")
 
     def save(self, page: Page, on_decide: OnDecide) -> None:
-        button = page.locator(f"{MODAL} [data-testid=orejime-modal-save]").first
+        button = self.wait_for(page, f"{MODAL} [data-testid=orejime-modal-save]", "the save button")
         on_decide()
         button.click(timeout=self.timeout_ms)
 

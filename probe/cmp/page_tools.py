@@ -6,9 +6,8 @@ from typing import Any
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from probe.cmp.base import BannerNotFound, CmpError
+from probe.cmp.base import CmpError
 
 
 def cookie(page: Page, name: str) -> str | None:
@@ -33,16 +32,6 @@ def local_storage(page: Page, key: str) -> str | None:
     """One localStorage item of the page's origin."""
     value = evaluate_steady(page, "k => window.localStorage.getItem(k)", key)
     return None if value is None else str(value)
-
-
-def visible_first(page: Page, selector: str, what: str, timeout_ms: int) -> Locator:
-    """The first visible element matching ``selector``, else BannerNotFound naming ``what``."""
-    locator = page.locator(selector).filter(visible=True).first
-    try:
-        locator.wait_for(state="visible", timeout=timeout_ms)
-    except PlaywrightTimeout as exc:
-        raise BannerNotFound(f"{what} ({selector}) did not appear") from exc
-    return locator
 
 
 def set_checkbox(page: Page, selector: str, granted: bool, timeout_ms: int) -> bool:

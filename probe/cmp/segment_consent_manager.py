@@ -16,7 +16,7 @@ from urllib.parse import unquote
 from playwright.sync_api import Locator, Page
 
 from probe.cmp.base import CmpAdapter, CmpError, OnDecide
-from probe.cmp.page_tools import cookie, visible_first
+from probe.cmp.page_tools import cookie
 
 COOKIE = "tracking-preferences"
 DIALOG = "[data-consent-manager-dialog] section[role=dialog]"
@@ -26,16 +26,17 @@ class SegmentConsentManager(CmpAdapter):
     """Banner around ``#subContentBtn``; dialog ``[data-consent-manager-dialog]`` with Yes/No radios."""
 
     name = "segment-consent-manager"
-
-    def detect(self, page: Page) -> bool:
-        return bool(page.evaluate(
-            "() => !!(window.consentManager && window.consentManager.openConsentManager)"))
+    api = "window.consentManager && window.consentManager.openConsentManager"
+    api_label = "window.consentManager"
 
     def _banner(self, page: Page) -> Locator:
         return page.locator("#subContentBtn").locator("xpath=ancestor::div[2]")
 
+    def _preferences_button(self, page: Page) -> Locator:
+        return self.wait_for(page, "#subContentBtn", "the consent banner's preferences button")
+
     def wait_for_banner(self, page: Page) -> None:
-        visible_first(page, "#subContentBtn", f"{self.name}: consent banner", self.timeout_ms)
+        self._preferences_button(page)
 
     def _banner_button(self, page: Page, label: str) -> Locator | None:
         button = self._banner(page).get_by_role("button", name=label, exact=True)
@@ -61,15 +62,11 @@ class SegmentConsentManager(CmpAdapter):
 
     def open_preferences(self, page: Page, *, reopen: bool) -> None:
         if reopen:
-            opener = page.locator('[onclick*="openConsentManager"]').filter(visible=True)
-            if opener.count():
-                opener.first.click(timeout=self.timeout_ms)
-            else:
-                page.evaluate("() => window.consentManager.openConsentManager()")
+            self.reopen_from_page(page, '[onclick*="openConsentManager"]',
+                                  "() => window.consentManager.openConsentManager()")
         else:
-            self.wait_for_banner(page)
-            page.locator("#subContentBtn").first.click(timeout=self.timeout_ms)
-        visible_first(page, DIALOG, f"{self.name}: preferences dialog", self.timeout_ms)
+            self._preferences_button(page).click(timeout=self.timeout_ms)
+        self.wait_for(page, DIALOG, "the preferences dialog")
 
     def set_category(self, page: Page, category: str, granted: bool) -> None:
         radio = page.locator(f'{DIALOG} input[type=radio][name="{category}"][value="{str(granted).lower()}"]')
@@ -78,7 +75,7 @@ class SegmentConsentManager(CmpAdapter):
         radio.first.check(timeout=self.timeout_ms)
 
     def save(self, page: Page, on_decide: OnDecide) -> None:
-        button = page.locator(f"{DIALOG} button[type=submit]").first
+        button = self.wait_for(page, f"{DIALOG} button[type=submit]", "the save button")
         on_decide()
         button.click(timeout=self.timeout_ms)
 

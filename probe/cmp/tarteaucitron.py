@@ -21,7 +21,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from probe.cmp.base import CmpAdapter, CmpError, OnDecide
-from probe.cmp.page_tools import cookie, evaluate_steady, visible_first
+from probe.cmp.page_tools import cookie, evaluate_steady
 
 _CONFIG = """() => ({
   cookie: tarteaucitron.parameters.cookieName || 'tarteaucitron',
@@ -35,19 +35,18 @@ class Tarteaucitron(CmpAdapter):
     """Alert ``#tarteaucitronAlertBig``; panel ``#tarteaucitron`` with ``#<key>Allowed``/``#<key>Denied``."""
 
     name = "tarteaucitron"
+    api = "window.tarteaucitron && window.tarteaucitron.userInterface && window.tarteaucitron.job"
+    api_label = "window.tarteaucitron"
 
     def __init__(self, timeout_ms: int = 8000) -> None:
         super().__init__(timeout_ms)
         self._config: dict[str, Any] | None = None
         self._pending: dict[str, bool] = {}
 
-    def detect(self, page: Page) -> bool:
-        return bool(page.evaluate(
-            "() => !!(window.tarteaucitron && window.tarteaucitron.userInterface && window.tarteaucitron.job)"))
-
     def _learn(self, page: Page) -> dict[str, Any]:
         # Read once while the page is steady: the cookie name and the services do not change.
         if self._config is None:
+            self.wait_for_api(page)
             self._config = evaluate_steady(page, _CONFIG)
         return self._config
 
@@ -60,7 +59,7 @@ class Tarteaucitron(CmpAdapter):
         return keys
 
     def wait_for_banner(self, page: Page) -> None:
-        visible_first(page, ALERT, f"{self.name}: consent alert", self.timeout_ms)
+        self.wait_for(page, ALERT, "the consent alert")
         self._learn(page)
 
     def _click_until(self, page: Page, selector: str, done: Callable[[], bool]) -> None:
@@ -97,14 +96,17 @@ class Tarteaucitron(CmpAdapter):
         self._pending = {}
         panel_open = page.locator(PANEL).is_visible
         if reopen:
-            if page.locator("#tarteaucitronManager").filter(visible=True).count():
+            # The icon is what a visitor clicks; tarteaucitron draws it a while after its API exists.
+            self.wait_for_api(page)
+            if evaluate_steady(page, "() => tarteaucitron.parameters.showIcon !== false"):
+                self.wait_for(page, "#tarteaucitronManager", "the cookie icon")
                 self._click_until(page, "#tarteaucitronManager", panel_open)
             else:
                 page.evaluate("() => window.tarteaucitron.userInterface.openPanel()")
         else:
             self.wait_for_banner(page)
             self._click_until(page, f"{ALERT} #tarteaucitronCloseAlert", panel_open)
-        visible_first(page, PANEL, f"{self.name}: services panel", self.timeout_ms)
+        self.wait_for(page, PANEL, "the services panel")
 
     def set_category(self, page: Page, category: str, granted: bool) -> None:
         for key in self._keys(page, category):

@@ -15,7 +15,7 @@ import json
 from playwright.sync_api import Page
 
 from probe.cmp.base import CmpAdapter, CmpError, OnDecide
-from probe.cmp.page_tools import evaluate_steady, local_storage, set_checkbox, visible_first
+from probe.cmp.page_tools import evaluate_steady, local_storage, set_checkbox
 
 ROOT = "#usercentrics-root"
 FIRST = f"{ROOT} [data-testid=uc-container]"
@@ -27,56 +27,51 @@ class Usercentrics(CmpAdapter):
     """First layer ``[data-testid=uc-container]``; second layer ``[data-testid=uc-center-container]``."""
 
     name = "usercentrics"
+    api = "window.UC_UI && window.UC_UI.isInitialized && window.UC_UI.isInitialized()"
+    api_label = "window.UC_UI"
 
     def __init__(self, timeout_ms: int = 8000) -> None:
         super().__init__(timeout_ms)
         self._categories: dict[str, str] | None = None
 
-    def detect(self, page: Page) -> bool:
-        return bool(page.evaluate("() => typeof window.UC_UI === 'object' && !!window.UC_UI.getServicesBaseInfo"))
-
     def _learn(self, page: Page) -> dict[str, str]:
         # Service -> category, read once while the page is steady (UC_UI is gone mid-reload).
         if self._categories is None:
-            page.wait_for_function("() => window.UC_UI && window.UC_UI.isInitialized()", timeout=self.timeout_ms)
+            self.wait_for_api(page)
             self._categories = dict(evaluate_steady(page, _SERVICES))
         return self._categories
 
     def wait_for_banner(self, page: Page) -> None:
-        visible_first(page, FIRST, f"{self.name}: first layer", self.timeout_ms)
+        self.wait_for(page, FIRST, "the first layer")
         self._learn(page)
 
     def accept_all(self, page: Page, on_decide: OnDecide) -> None:
-        button = page.locator(f"{FIRST} [data-testid=uc-accept-all-button]").first
+        button = self.wait_for(page, f"{FIRST} [data-testid=uc-accept-all-button]", "the accept-all button")
         on_decide()
         button.click(timeout=self.timeout_ms)
 
     def reject_all(self, page: Page, on_decide: OnDecide) -> None:
-        button = visible_first(page, f"{FIRST} [data-testid=uc-deny-all-button]",
-                               f"{self.name}: deny button", self.timeout_ms)
+        button = self.wait_for(page, f"{FIRST} [data-testid=uc-deny-all-button]", "the deny button")
         on_decide()
         button.click(timeout=self.timeout_ms)
 
     def open_preferences(self, page: Page, *, reopen: bool) -> None:
         self._learn(page)
         if reopen:
-            opener = page.locator(
-                f'[onclick*="UC_UI.showSecondLayer"], {ROOT} [data-testid=uc-privacy-button]').filter(visible=True)
-            if opener.count():
-                opener.first.click(timeout=self.timeout_ms)
-            else:
-                page.evaluate("() => window.UC_UI.showSecondLayer()")
+            self.reopen_from_page(page, f'[onclick*="UC_UI.showSecondLayer"], {ROOT} [data-testid=uc-privacy-button]',
+                                  "() => window.UC_UI.showSecondLayer()")
         else:
             self.wait_for_banner(page)
-            page.locator(f"{FIRST} [data-testid=uc-more-button]").first.click(timeout=self.timeout_ms)
-        visible_first(page, SECOND, f"{self.name}: second layer", self.timeout_ms)
+            self.wait_for(page, f"{FIRST} [data-testid=uc-more-button]", "the more-information button").click(
+                timeout=self.timeout_ms)
+        self.wait_for(page, SECOND, "the second layer")
 
     def set_category(self, page: Page, category: str, granted: bool) -> None:
         if not set_checkbox(page, f"{SECOND} [role=switch]#uc-toggle-{category}", granted, self.timeout_ms):
             raise CmpError(f"{self.name}: no toggle for category {category!r} in the second layer")
 
     def save(self, page: Page, on_decide: OnDecide) -> None:
-        button = page.locator(f"{SECOND} [data-testid=uc-save-button]").first
+        button = self.wait_for(page, f"{SECOND} [data-testid=uc-save-button]", "the save button")
         on_decide()
         button.click(timeout=self.timeout_ms)
 

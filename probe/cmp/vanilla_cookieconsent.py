@@ -6,69 +6,63 @@ import json
 from urllib.parse import unquote
 
 from playwright.sync_api import Page
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from probe.cmp.base import BannerNotFound, CmpAdapter, OnDecide
+from probe.cmp.base import CmpAdapter, OnDecide
+from probe.cmp.page_tools import cookie
 
 COOKIE = "cc_cookie"
+BANNER = "#cc-main .cm"
+PREFERENCES = "#cc-main .pm"
 
 
 class VanillaCookieConsent(CmpAdapter):
     """Banner ``#cc-main .cm``, preferences ``#cc-main .pm``; buttons carry ``data-role``."""
 
     name = "vanilla-cookieconsent"
-
-    def detect(self, page: Page) -> bool:
-        return bool(page.evaluate("() => !!(window.CookieConsent && window.CookieConsent.run)"))
+    # The UMD global exists before the site calls run(); the site's categories only after it.
+    api = "window.CookieConsent && window.CookieConsent.getConfig && window.CookieConsent.getConfig('categories')"
+    api_label = "window.CookieConsent"
 
     def wait_for_banner(self, page: Page) -> None:
-        try:
-            page.locator("#cc-main .cm").wait_for(state="visible", timeout=self.timeout_ms)
-        except PlaywrightTimeout as exc:
-            raise BannerNotFound(f"{self.name}: consent banner #cc-main .cm did not appear") from exc
+        self.wait_for(page, BANNER, "the consent banner")
 
     def accept_all(self, page: Page, on_decide: OnDecide) -> None:
-        button = page.locator('#cc-main .cm [data-role="all"]')
+        button = self.wait_for(page, f'{BANNER} [data-role="all"]', "the accept-all button")
         on_decide()
         button.click(timeout=self.timeout_ms)
 
     def reject_all(self, page: Page, on_decide: OnDecide) -> None:
-        button = page.locator('#cc-main .cm [data-role="necessary"]')
+        button = self.wait_for(page, f'{BANNER} [data-role="necessary"]', "the reject-all button")
         on_decide()
         button.click(timeout=self.timeout_ms)
 
     def open_preferences(self, page: Page, *, reopen: bool) -> None:
         if reopen:
-            opener = page.locator('[data-cc="show-preferencesModal"]')
-            if opener.count():
-                opener.first.click(timeout=self.timeout_ms)
-            else:
-                page.evaluate("() => window.CookieConsent.showPreferences()")
+            self.reopen_from_page(page, '[data-cc="show-preferencesModal"]',
+                                  "() => window.CookieConsent.showPreferences()")
         else:
             self.wait_for_banner(page)
-            page.locator('#cc-main .cm [data-role="show"]').click(timeout=self.timeout_ms)
-        try:
-            page.locator("#cc-main .pm").wait_for(state="visible", timeout=self.timeout_ms)
-        except PlaywrightTimeout as exc:
-            raise BannerNotFound(f"{self.name}: preferences modal #cc-main .pm did not open") from exc
+            self.wait_for(page, f'{BANNER} [data-role="show"]', "the preferences button").click(
+                timeout=self.timeout_ms)
+        self.wait_for(page, PREFERENCES, "the preferences modal")
 
     def set_category(self, page: Page, category: str, granted: bool) -> None:
-        toggle = page.locator(f'#cc-main .pm input.section__toggle[value="{category}"]')
+        toggle = page.locator(f'{PREFERENCES} input.section__toggle[value="{category}"]')
         if not toggle.count() or toggle.is_disabled() or toggle.is_checked() == granted:
             return  # read-only (necessary) or already as wanted
         # The checkbox is visually hidden; clicking its label is what a visitor does.
-        page.locator(f'#cc-main .pm label:has(input.section__toggle[value="{category}"])').first.click(
+        page.locator(f'{PREFERENCES} label:has(input.section__toggle[value="{category}"])').first.click(
             timeout=self.timeout_ms
         )
 
     def save(self, page: Page, on_decide: OnDecide) -> None:
-        button = page.locator('#cc-main .pm [data-role="save"]')
+        button = self.wait_for(page, f'{PREFERENCES} [data-role="save"]', "the save button")
         on_decide()
         button.click(timeout=self.timeout_ms)
 
     def stored(self, page: Page) -> str | None:
         # The cookie, not the JS API: it survives the reload a site may do right after a change.
-        return next((str(c["value"]) for c in page.context.cookies() if c["name"] == COOKIE), None)
+        return cookie(page, COOKIE)
 
     def state(self, page: Page) -> dict[str, bool] | None:
         raw = self.stored(page)

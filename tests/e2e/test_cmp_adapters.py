@@ -19,6 +19,7 @@ from playwright.sync_api import Playwright
 
 from probe.browser import context_options
 from probe.cmp import adapter_for
+from probe.cmp.autoconsent import Autoconsent
 from probe.judge import judge_bundle
 from probe.runner import Runner, ScenarioRun
 from probe.suite import CmpConfig, Route, Scenario, Suite, load_suite
@@ -285,9 +286,14 @@ def test_page_without_a_cmp_errors_naming_what_was_tried(cmp_runs) -> None:
     _, runs = cmp_runs("no-cmp")
     run = runs["accept_all"]
     assert run.error is not None
-    assert run.error.startswith("cmp: auto found no CMP it can drive on https://no-cmp.test/: ")
-    assert "onetrust, cookiebot, usercentrics, didomi" in run.error
-    assert "none of its rules matched (nothingDetected)" in run.error
+    assert run.error.startswith(
+        "cmp: auto found no CMP it can drive on https://no-cmp.test/: waited 3000 ms for "
+        "window.OneTrust (onetrust), window.Cookiebot (cookiebot), window.UC_UI (usercentrics), "
+    )
+    assert "window.klaro (klaro), window.CookieConsent (vanilla-cookieconsent); none appeared; " in run.error
+    assert run.error.endswith("; the suite gives no cmp.selectors; "
+                              f"autoconsent {Autoconsent(3000).version}: none of its rules matched")
+    assert "\n" not in run.error
     assert run.phases == ["before-consent"]
     assert (run.evidence_dir / "error.png").stat().st_size > 0
     assert read_har(run.evidence_dir)["log"]["_probe"]["error"] == run.error
