@@ -48,6 +48,11 @@ def run_bare(playwright: Playwright, suite: Suite) -> float:
         assert answer is not None
         route.fulfill(status=answer.status, headers=answer.headers, body=answer.body)
 
+    def act_here(page: Page) -> None:
+        # probe does the suite's actions on the page the visitor is on right after each decision
+        page.click("#add-to-cart")
+        page.wait_for_load_state("networkidle")
+
     def browse(page: Page) -> None:
         for url in suite.pages:
             page.goto(url)
@@ -73,15 +78,19 @@ def run_bare(playwright: Playwright, suite: Suite) -> float:
         if scenario.decision == "accept_all":
             page.click('#cc-main .cm [data-role="all"]')
             page.wait_for_load_state("networkidle")
+            act_here(page)
             browse(page)
         elif isinstance(scenario.decision, dict):
             prefs(page, False, scenario.decision)
+            act_here(page)
             browse(page)
         if isinstance(scenario.revoke, dict):
             prefs(page, True, scenario.revoke)
             page.wait_for_timeout(300)
+            act_here(page)
             browse(page)
         page.screenshot()
+        page.close()  # as a tab closes: pagehide runs (probe waits for its flush)
         context.close()
     elapsed = time.perf_counter() - start
     browser.close()

@@ -170,17 +170,20 @@ class Waiter:
             self._settings = (len(flows), settings_delivery(flows))
         return self._settings[1]
 
-    def wait(self, page: Page | None, after: str, *, since: float | None, reason: str = "") -> Wait:
+    def wait(
+        self, page: Page | None, after: str, *, since: float | None, reason: str = "", delay: bool = True
+    ) -> Wait:
         """Wait until nothing is in flight or queued, and the traffic has been quiet for the window.
 
         The window is ``settle_ms`` plus the delivery delay, counted from the latest of: the last
         request start or finish, ``since`` (the action; None when draining before a mark), and the
-        moment the page's last event went through analytics-next's plugins.
+        moment the page's last event went through analytics-next's plugins. ``delay=False`` leaves
+        the delivery delay out (a page that is gone sends its batch at once, on ``pagehide``).
         """
         start = time.time()
         while True:
             state = read_page_state(page)
-            delivery = self.delivery(state)
+            delivery = self.delivery(state) if delay else Delivery()
             window = (self.quiet_ms + delivery.delay_ms) / 1000
             inflight, last = self.recorder.activity(self.user)
             anchor = max(last, since or 0.0, state.last_delivery if state else 0.0)
@@ -199,7 +202,7 @@ class Waiter:
                 page.close()
             except PlaywrightError:
                 pass  # already gone with the browser; what was recorded stays
-        return self.wait(None, "closing the pages (pagehide flush)", since=closed, reason="flush")
+        return self.wait(None, "closing the pages (pagehide flush)", since=closed, reason="flush", delay=False)
 
     @staticmethod
     def _record(

@@ -38,7 +38,10 @@ def assert_evidence_kept(out: Path) -> dict[str, Any]:
 def test_missing_banner_errors_with_screenshot(site_runner, tmp_path: Path) -> None:
     suite = broken_suite("no-banner.html", cmp={"adapter": "vanilla-cookieconsent", "timeout_ms": 1500})
     run = site_runner(suite, "accept_all", tmp_path / "s")
-    assert run.error == "vanilla-cookieconsent: consent banner #cc-main .cm did not appear"
+    assert run.error == (
+        "vanilla-cookieconsent: waited 1500 ms for window.CookieConsent and the consent banner #cc-main .cm; "
+        "neither appeared"
+    )
     assert (tmp_path / "s" / "error.png").stat().st_size > 0
     har = assert_evidence_kept(tmp_path / "s")
     assert [e["request"]["url"] for e in har["log"]["entries"]][0] == "https://broken.test/no-banner.html"

@@ -31,6 +31,7 @@ NODE = ROOT / "web" / "node_modules"
 SHOP = "https://shop.test/product.html"
 SETTINGS_URL = "https://cdn.segment.com/v1/projects/DEMOWRITEKEY/settings"
 AMPLITUDE_BUNDLE = "https://cdn.segment.com/next-integrations/actions/amplitude-plugins/demo.js"
+PINTEREST_BUNDLE = "https://cdn.segment.com/next-integrations/actions/pinterest/demo.js"
 
 
 def shop_suite(
@@ -43,6 +44,7 @@ def shop_suite(
     segment: dict[str, Any] | None = None,
     sinks: tuple[str, ...] = (),
     settle_ms: int = 300,
+    consent_model: str = "opt-in",
 ) -> Suite:
     """The demo shop on one product page, with the variant's shop.js (and settings, routes)."""
     return Suite.model_validate(
@@ -51,7 +53,7 @@ def shop_suite(
             "start_url": SHOP,
             "pages": [SHOP],
             "actions": [{"click": "#add-to-cart", "page": SHOP}],
-            "consent_model": "opt-in",
+            "consent_model": consent_model,
             "cmp": {"adapter": "vanilla-cookieconsent"},
             "categories": {
                 "necessary": {"segment": ["necessary"], "required": True},
@@ -118,6 +120,7 @@ def shop_suite(
 # works for up to ~0.65 s without a request the proxy sees (plugin set-up, then CONNECT and TLS to the
 # new ingestion host), so with 300 ms the banner click sometimes overtook the leak.
 LEAK_SETTLE_MS = 1500
+STANDARD = ["no_decision", "accept_all", "reject_analytics", "revoke"]
 # omitted categories count as refused in a choice, so keeping analytics must be said
 REVOKE_MARKETING = {
     "name": "revoke_marketing",
@@ -170,6 +173,17 @@ VARIANTS: dict[str, Suite] = {
         ),
     ),
     "consent-mode": shop_suite("consent-mode", ["reject_all", "reject_analytics"]),
+    # the timing fixtures use the short default quiet window on purpose: probe must wait for the site's
+    # own delivery delay (read from the page or the captured settings), not for a long settle_ms
+    "batching-eager-default": shop_suite("batching-eager-default", STANDARD),
+    "batching-eager-short": shop_suite(
+        "batching-eager-short", STANDARD, settings=VIOLATIONS / "batching-eager-short/settings.json"
+    ),
+    "batching-revoke": shop_suite("batching-revoke", ["revoke"]),
+    "stale-after-revoke": shop_suite("stale-after-revoke", ["accept_all", "revoke"]),
+    "opt-out-denied-bundle": shop_suite(
+        "opt-out-denied-bundle", ["no_decision", "reject_all"], consent_model="opt-out"
+    ),
 }
 
 
@@ -196,6 +210,12 @@ def judged(
 
 
 Fired = list[tuple[str, str]]  # sorted (rule id, severity) pairs of one scenario
+# a site that loads Segment at once with batching, whatever the visitor does later
+EAGER_BATCH: Fired = [
+    ("identifier-before-consent", "error"),
+    ("sdk-before-consent", "warning"),
+    ("segment-before-consent", "error"),
+]
 EXPECTED: dict[str, dict[str, Fired]] = {
     "load-before-consent": {
         "accept_all": [
@@ -222,7 +242,11 @@ EXPECTED: dict[str, dict[str, Fired]] = {
         ]
     },
     "consent-change-not-registered": {
-        "revoke": [("event-after-revoke", "error"), ("revoke-not-signalled", "error")]
+        "revoke": [
+            ("denied-pixel", "error"),  # the still-loaded Amplitude and Pinterest bundles keep sending
+            ("event-after-revoke", "error"),
+            ("revoke-not-signalled", "error"),
+        ]
     },
     "unmapped-destination": {
         "accept_all": [("unmapped-destination", "error"), ("warehouse-exempt", "warning")]
@@ -250,6 +274,14 @@ EXPECTED: dict[str, dict[str, Fired]] = {
         "reject_all": [("denied-pixel", "warning")],
         "reject_analytics": [("denied-pixel", "error")],
     },
+    "batching-eager-default": dict.fromkeys(STANDARD, EAGER_BATCH),
+    "batching-eager-short": dict.fromkeys(STANDARD, EAGER_BATCH),
+    "batching-revoke": {"revoke": []},
+    "stale-after-revoke": {
+        "accept_all": [],
+        "revoke": [("consent-mismatch", "error"), ("denied-pixel", "error"), ("event-after-revoke", "error")],
+    },
+    "opt-out-denied-bundle": {"no_decision": [], "reject_all": [("denied-destination-loaded", "error")]},
 }
 
 
@@ -488,3 +520,79 @@ def test_first_party_apihost_events_reach_the_shop_not_segment(judged) -> None:
         ("https://shop.test/ces/v1/t", 200, '{"success": true}\n'),
     }
     assert not [e for e in entries if "api.segment.io" in e["request"]["url"]]
+
+
+# -- the timing fixtures: what crossed which mark, and how long probe waited ----------------------------
+
+
+def ingestion(j: Judged) -> list[tuple[str, str, list[tuple[str, str | None]]]]:
+    """(phase, url, [(type, event)]) of every Segment POST, in wire order."""
+    found = []
+    for e in entries_of(j):
+        if e["request"]["method"] == "POST" and e["request"]["url"].startswith("https://api.segment.io/v1/"):
+            payload = json.loads(e["request"]["postData"]["text"])
+            items = payload.get("batch", [payload])
+            found.append((e["pageref"], e["request"]["url"], [(i["type"], i.get("event")) for i in items]))
+    return found
+
+
+def waits(j: Judged, phase: str) -> list[dict[str, Any]]:
+    pages = read_har(Path(str(j.result.evidence_dir)))["log"]["pages"]
+    return next(p["_probe"]["waits"] for p in pages if p["id"] == phase)
+
+
+def test_default_batch_leaves_before_the_decision_and_probe_says_it_waited_for_it(judged) -> None:
+    runs = judged("batching-eager-default")
+    for name in STANDARD:
+        early = [(url, items) for phase, url, items in ingestion(runs[name]) if phase == "before-consent"]
+        assert early[0] == ("https://api.segment.io/v1/b", [("page", None)]), name
+    loads = [w for w in waits(runs["no_decision"], "before-consent") if w["after"].startswith("load ")]
+    assert loads[0]["delivery"] == "batching timeout 5000 ms, size 10 (from the page)"
+    assert loads[0]["window_ms"] == 5300 and loads[0]["settled"] is True
+
+
+def test_short_batch_from_the_settings_is_waited_for(judged) -> None:
+    j = judged("batching-eager-short")["accept_all"]
+    before = [w for w in waits(j, "before-consent") if w["after"].startswith(("load ", "click "))]
+    assert {w["delivery"] for w in before} == {"batching timeout 1000 ms, size 10 (from the page)"}
+    assert [items for phase, _, items in ingestion(j) if phase == "before-consent"] == [
+        [("page", None)],
+        [("track", "Product Added")],
+    ]
+
+
+def test_batch_made_before_a_revoke_leaves_before_it_and_the_change_event_after_it(judged) -> None:
+    j = judged("batching-revoke")["revoke"]
+    sent = [(phase, item) for phase, _, items in ingestion(j) for item in items]
+    adds = [phase for phase, item in sent if item == ("track", "Product Added")]
+    updates = [phase for phase, item in sent if item == ("track", "Segment Consent Preference Updated")]
+    # the click before consent (held until it), two after it (current page, then the browsed page) and
+    # two after the revoke: none crossed the revoke mark
+    assert adds == ["after-consent"] * 3 + ["after-revoke"] * 2
+    assert updates == ["after-revoke"]
+    drain = [w for w in waits(j, "after-consent") if w["after"] == "drain before the after-revoke click"]
+    assert drain and drain[0]["settled"] is True and drain[0]["pending_events"] == 0
+
+
+def test_stale_stamp_and_pixel_on_the_page_where_the_revoke_happened(judged) -> None:
+    j = judged("stale-after-revoke")["revoke"]
+    refs = evidence(j, "consent-mismatch")
+    assert [body(j, ref)["event"] for ref in refs] == ["Product Added"]
+    assert [ref.url.split("&dl=")[0] for ref in evidence(j, "denied-pixel")] == [
+        "https://www.facebook.com/tr?id=1234567890&ev=AddToCart"
+    ]
+    # the next page load reads the banner again: its events carry the withdrawn choice
+    last = [items for phase, _, items in ingestion(j) if phase == "after-revoke"][-1]
+    assert last == [("track", "Product Added")]
+
+
+def test_opt_out_bundles_before_the_objection_are_fine_after_it_an_error(judged) -> None:
+    runs = judged("opt-out-denied-bundle")
+    before = [
+        e["request"]["url"]
+        for e in entries_of(runs["no_decision"])
+        if "/next-integrations/" in e["request"]["url"]
+    ]
+    assert sorted(before) == [AMPLITUDE_BUNDLE, PINTEREST_BUNDLE]
+    refs = evidence(runs["reject_all"], "denied-destination-loaded")
+    assert {ref.url for ref in refs} == {AMPLITUDE_BUNDLE, PINTEREST_BUNDLE}
