@@ -11,6 +11,8 @@ from typing import Any
 
 from playwright.sync_api import Browser, Playwright
 
+from probe.capture.auth import login
+
 BROWSER_ENV = "PROBE_BROWSER_PATH"
 SYSTEM_CHROMIUMS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 
@@ -81,6 +83,8 @@ def launch_args(spki: str | None) -> list[str]:
         "--disable-sync",
         "--no-first-run",
         "--disable-quic",
+        # WebRTC's UDP would go around the proxy: only proxied transports, so offline stays offline
+        "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
     ]
     if spki:
         args.append(f"--ignore-certificate-errors-spki-list={spki}")
@@ -96,11 +100,14 @@ def launch(
     spki: str | None,
     headed: bool = False,
 ) -> Browser:
-    """Launch Chromium; its own background traffic goes through the proxy as ``noise_user``."""
+    """Launch Chromium; its own background traffic goes through the proxy as ``noise_user``.
+
+    ``proxy_server`` must be a running probe proxy in this process: the user's secret comes from it.
+    """
     options: dict[str, Any] = {
         "headless": not headed,
         "args": launch_args(spki),
-        "proxy": {"server": proxy_server, "username": noise_user, "password": "probe"},
+        "proxy": login(proxy_server, noise_user),
     }
     if choice.executable:
         options["executable_path"] = choice.executable
@@ -108,10 +115,12 @@ def launch(
 
 
 def context_options(proxy_server: str, context: str, *, gpc: bool = False) -> dict[str, Any]:
-    """new_context() options that route a context through the proxy under its own user name."""
+    """new_context() options that route a context through the proxy under its own user and secret.
+
+    No ``ignore_https_errors``: a context trusts only the run's CA, pinned at launch by its SPKI hash.
+    """
     options: dict[str, Any] = {
-        "proxy": {"server": proxy_server, "username": context, "password": "probe"},
-        "ignore_https_errors": True,  # belt and braces next to the SPKI pin (HSTS-preloaded pixel hosts)
+        "proxy": login(proxy_server, context),
         "viewport": {"width": 1280, "height": 800},
     }
     if gpc:

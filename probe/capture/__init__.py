@@ -3,5 +3,17 @@
 from probe.capture.addon import NOISE_CONTEXT, Mark, Recorder
 from probe.capture.proxy import CaptureProxy, ProxyError
 from probe.capture.routing import Answer, Router
+from probe.capture.upstream import Resolve, Upstream, UpstreamError
 
-__all__ = ["NOISE_CONTEXT", "Answer", "CaptureProxy", "Mark", "ProxyError", "Recorder", "Router"]
+__all__ = [
+    "NOISE_CONTEXT",
+    "Answer",
+    "CaptureProxy",
+    "Mark",
+    "ProxyError",
+    "Recorder",
+    "Resolve",
+    "Router",
+    "Upstream",
+    "UpstreamError",
+]

@@ -1,17 +1,24 @@
-"""The mitmproxy addon: answers offline requests, records every flow per browser context, marks phases."""
+"""The mitmproxy addon: answers offline requests, records every flow per browser context, marks phases.
+
+Fail closed: offline, a request holds a "blocked" answer from its first hook until routing replaces it,
+so an error anywhere in routing leaves a refusal, never a forwarded request. Live, a routing error is
+answered as blocked too. Only flows of verified proxy users (probe.capture.auth) are recorded.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mitmproxy import http
 
-from probe.capture.routing import Router, is_noise
+from probe.capture.routing import Answer, Router, is_noise
 
 NOISE_CONTEXT = "_browser"  # proxy user of the browser-level (background) proxy
+Report = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -24,16 +31,36 @@ class Mark:
 
 
 def context_of(flow: http.HTTPFlow) -> str | None:
-    """The browser context that made a flow: the user name it authenticated to the proxy with."""
+    """The browser context that made a flow: the proxy user the gate verified (None: not verified)."""
     auth = flow.metadata.get("proxyauth")
     return auth[0] if auth else None
+
+
+def destination(request: http.Request) -> str:
+    """Where a request really goes, as a URL (an IPv6 host in brackets, which ``request.url`` omits)."""
+    host = f"[{request.host}]" if ":" in request.host else request.host
+    return f"{request.scheme}://{host}:{request.port}{request.path}"
+
+
+def _respond(flow: http.HTTPFlow, answer: Answer) -> None:
+    meta = flow.metadata["probe"]
+    meta["served"] = answer.served
+    meta["blocked"] = answer.served == "blocked"
+    meta["answered"] = True
+    if answer.reason:
+        meta["reason"] = answer.reason
+    else:
+        meta.pop("reason", None)
+    flow.response = http.Response.make(answer.status, answer.body, answer.headers)
 
 
 class Recorder:
     """Hook methods in mitmproxy's addon style. Thread-safe: the runner reads while the proxy writes."""
 
-    def __init__(self, router: Router) -> None:
+    def __init__(self, router: Router, *, report: Report | None = None) -> None:
         self.router = router
+        self.report = report  # told once per origin and cause when live traffic fails upstream
+        self._reported: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
         self._flows: dict[str | None, list[http.HTTPFlow]] = defaultdict(list)
         self._marks: dict[str, list[Mark]] = defaultdict(list)
@@ -44,43 +71,88 @@ class Recorder:
 
     def requestheaders(self, flow: http.HTTPFlow) -> None:
         """Record the flow as soon as its headers arrive, so aborted requests are not lost."""
-        if flow.response is not None and flow.response.status_code == 407:
-            return  # proxy-auth handshake, not the page's traffic
         ctx = context_of(flow)
+        if ctx is None:
+            return  # the gate answered 407: a stranger or the auth handshake, not the site's traffic
+        try:
+            noise = ctx == NOISE_CONTEXT or is_noise(flow.request.pretty_host.lower())
+        except Exception:  # noqa: BLE001 - an unreadable Host header is not noise; record it all the same
+            noise = ctx == NOISE_CONTEXT
         flow.metadata["probe"] = {
             "context": ctx,
-            "noise": ctx == NOISE_CONTEXT or is_noise(flow.request.pretty_host.lower()),
+            "noise": noise,
             "blocked": False,
             "served": "upstream",
         }
+        if self.router.offline:
+            # provisional: routing replaces it; if routing never runs or fails, this refusal stands
+            _respond(flow, Answer.blocked("not routed"))
+            flow.metadata["probe"]["answered"] = False
         with self._lock:
             self._flows[ctx].append(flow)
             self._inflight[ctx] += 1
             self._last[ctx] = time.time()
 
     def request(self, flow: http.HTTPFlow) -> None:
-        """Answer locally what offline mode owns."""
+        """Answer locally what the router owns; a request that cannot be routed is blocked."""
         meta = flow.metadata.get("probe")
-        if meta is None or flow.response is not None:
+        if meta is None:
+            if flow.response is None:  # unverified yet unanswered (a gate failure): never forward it
+                flow.response = http.Response.make(407, b"", {"proxy-authenticate": 'Basic realm="probe"'})
             return
-        headers = {k.lower(): v for k, v in flow.request.headers.items()}
-        answer = self.router.answer(flow.request.method, flow.request.pretty_url, headers)
-        if answer is None:
+        if meta.get("answered"):
             return
-        meta["served"] = answer.served
-        meta["blocked"] = answer.served == "blocked"
-        flow.response = http.Response.make(answer.status, answer.body, answer.headers)
+        try:
+            answer = self._route(flow)
+        except Exception as exc:  # noqa: BLE001 - fail closed: the hook must not let the request through
+            answer = Answer.blocked(f"routing failed: {type(exc).__name__}: {exc}"[:300])
+        if answer is not None:
+            _respond(flow, answer)
+        elif self.router.offline:
+            _respond(flow, Answer.blocked("offline routing gave no answer"))
+        # else live: mitmproxy forwards it upstream
+
+    def _route(self, flow: http.HTTPFlow) -> Answer | None:
+        request = flow.request
+        host_header = request.host_header
+        if host_header is not None and request.pretty_host.strip("[]").lower() != request.host.lower():
+            # routing and forwarding must judge the same host: refuse rather than guess which one is meant
+            return Answer.blocked(f"Host header {host_header[:80]!r} is not the destination {request.host}")
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        return self.router.answer(request.method, destination(request), headers)
+
+    def responseheaders(self, flow: http.HTTPFlow) -> None:
+        """Offline, an answer that routing did not give cannot be passed on (a second line of defence)."""
+        meta = flow.metadata.get("probe")
+        if meta is not None and self.router.offline and not meta.get("answered"):
+            _respond(flow, Answer.blocked("an answer offline routing did not give"))
 
     def response(self, flow: http.HTTPFlow) -> None:
         """A flow finished."""
+        self.responseheaders(flow)
         self._finish(flow)
 
     def error(self, flow: http.HTTPFlow) -> None:
-        """A flow failed (client aborted, upstream unreachable)."""
+        """A flow failed: upstream unreachable, reset, truncated, TLS refused, or the client gave up."""
         meta = flow.metadata.get("probe")
-        if meta is not None and flow.response is None:
-            meta["served"] = "error"
+        if meta is not None and flow.error is not None:
+            meta["error"] = flow.error.msg
+            if meta.get("served") == "upstream":
+                meta["served"] = "error"
+                self._tell(flow, flow.error.msg)
         self._finish(flow)
+
+    def websocket_message(self, flow: http.HTTPFlow) -> None:
+        """A WebSocket message is activity: waiting for quiet traffic counts it."""
+        meta = flow.metadata.get("probe")
+        if meta is not None:
+            with self._lock:
+                self._last[meta["context"]] = time.time()
+
+    def websocket_start(self, flow: http.HTTPFlow) -> None:
+        """Offline there is no upstream to hold a WebSocket with; refuse one that got this far."""
+        if self.router.offline:
+            flow.kill()
 
     def _finish(self, flow: http.HTTPFlow) -> None:
         meta = flow.metadata.get("probe")
@@ -91,6 +163,21 @@ class Recorder:
         with self._lock:
             self._inflight[ctx] -= 1
             self._last[ctx] = time.time()
+
+    def _tell(self, flow: http.HTTPFlow, message: str) -> None:
+        """Say once per origin and cause why live traffic failed, with a hint for certificate trouble."""
+        if self.report is None or flow.metadata["probe"].get("noise"):
+            return
+        origin = f"{flow.request.scheme}://{flow.request.pretty_host}:{flow.request.port}"
+        key = (origin, message)
+        with self._lock:
+            if key in self._reported:
+                return
+            self._reported.add(key)
+        hint = ""
+        if "certificate" in message.lower():
+            hint = " (trust its CA with --upstream-ca FILE)"
+        self.report(f"upstream error: {origin}: {message}{hint}")
 
     # -- runner side -------------------------------------------------------------------------------------
 

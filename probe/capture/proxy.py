@@ -12,13 +12,16 @@ import logging
 import threading
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from mitmproxy.options import Options
 from mitmproxy.tools.dump import DumpMaster
 
-from probe.capture import ca
-from probe.capture.addon import Recorder
+from probe.capture import auth, ca
+from probe.capture.addon import Recorder, Report
+from probe.capture.guard import OfflineGuard, offline_options
 from probe.capture.routing import Router
+from probe.capture.upstream import Upstream, UpstreamError, UpstreamMap
 
 LOOPBACK = "127.0.0.1"
 
@@ -28,10 +31,33 @@ class ProxyError(RuntimeError):
 
 
 class CaptureProxy:
-    """A mitmproxy DumpMaster with the Recorder addon, on 127.0.0.1 and a free port."""
+    """A mitmproxy DumpMaster with probe's addons, on 127.0.0.1 and a free port.
 
-    def __init__(self, router: Router, *, confdir: Path | None = None) -> None:
-        self.recorder = Recorder(router)
+    Addon order matters: the gate admits (or 407s) a request before the Recorder routes and records it;
+    offline, the guard refuses every upstream connection; live, the upstream map places them.
+    """
+
+    def __init__(
+        self,
+        router: Router,
+        *,
+        confdir: Path | None = None,
+        upstream: Upstream | None = None,
+        report: Report | None = None,
+    ) -> None:
+        self.upstream = upstream or Upstream()
+        if router.offline and self.upstream.given:
+            raise ProxyError(
+                "--upstream-ca, --upstream-insecure and --upstream-resolve apply to live mode only "
+                "(this run is offline: add --live)"
+            )
+        try:
+            self.upstream.extra_certificates()  # a bad CA file stops the run before anything starts
+        except UpstreamError as exc:
+            raise ProxyError(str(exc)) from exc
+        self.router = router
+        self.gate = auth.ProxyGate()
+        self.recorder = Recorder(router, report=report)
         self.confdir = confdir or ca.new_confdir()
         self._owns_confdir = confdir is None
         self.port = 0
@@ -51,6 +77,22 @@ class CaptureProxy:
         """SPKI pin of this run's CA."""
         return ca.spki_hash(self.confdir)
 
+    def login(self, user: str) -> dict[str, str]:
+        """Playwright ``proxy=`` settings for one proxy user: this proxy, the user, its secret."""
+        return {"server": self.server, "username": user, "password": self.gate.issue(user)}
+
+    def evidence(self) -> dict[str, Any]:
+        """How this proxy reached the site, for the HAR's ``log._probe``."""
+        if self.router.offline:
+            return {"mode": "offline"}
+        return {"mode": "live", "upstream": self.upstream.evidence()}
+
+    def _mode_options(self) -> dict[str, Any]:
+        common: dict[str, Any] = {"http2": True, "proxyauth": None}  # the gate checks logins, not mitmproxy
+        if self.router.offline:
+            return {**common, **offline_options(), "ssl_insecure": False}
+        return {**common, **self.upstream.options(self.confdir)}
+
     def start(self) -> CaptureProxy:
         """Start the proxy thread and wait until it listens."""
         self._thread = threading.Thread(target=self._run, name="probe-proxy", daemon=True)
@@ -60,6 +102,7 @@ class CaptureProxy:
         if self._failure is not None:
             raise ProxyError(f"capture proxy failed to start: {self._failure}") from self._failure
         ca.secure(self.confdir)
+        auth.register(self.server, self.gate)
         return self
 
     def _run(self) -> None:
@@ -73,7 +116,10 @@ class CaptureProxy:
         opts = Options(listen_host=LOOPBACK, listen_port=0, confdir=str(self.confdir))
         master = DumpMaster(opts, with_termlog=False, with_dumper=False)
         # Addon options exist only once DumpMaster has loaded its addons.
-        opts.update(connection_strategy="lazy", proxyauth="any", ssl_insecure=False, http2=True)
+        opts.update(**self._mode_options())
+        master.addons.add(self.gate, OfflineGuard(self.router.offline))
+        if not self.router.offline:
+            master.addons.add(UpstreamMap(self.upstream.resolve))
         master.addons.add(self.recorder)
         self._master, self._loop = master, asyncio.get_running_loop()
         task = asyncio.create_task(master.run())
@@ -100,6 +146,8 @@ class CaptureProxy:
 
     def stop(self) -> None:
         """Shut the proxy down and delete the run's CA if this proxy created it."""
+        if self.port:
+            auth.unregister(self.server)
         if self._master is not None and self._loop is not None and self._loop.is_running():
             self._loop.call_soon_threadsafe(self._master.shutdown)
         if self._thread is not None:

@@ -31,6 +31,8 @@ NOISE_HOSTS = (
 GIF_1X1 = bytes.fromhex(
     "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
 )
+# What a page can ask of a static file server or a sink; anything else is refused offline.
+OFFLINE_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,13 @@ class Answer:
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
     served: str = "local"  # local | sink | blocked
+    reason: str | None = None  # why a request was blocked, when it is more than "no route"
+
+    @classmethod
+    def blocked(cls, reason: str | None = None) -> Answer:
+        """The proxy's refusal: a local 502 that never asked any upstream."""
+        text = "blocked by probe offline mode" if reason is None else f"blocked by probe: {reason}"
+        return cls(502, f"{text}\n".encode(), {"content-type": "text/plain"}, "blocked", reason)
 
 
 def is_noise(host: str) -> bool:
@@ -121,6 +130,55 @@ def _port(port: int | None, scheme: str) -> int:
     return port if port is not None else (443 if scheme == "https" else 80)
 
 
+@dataclass(frozen=True)
+class RoutePattern:
+    """A route's URL taken apart, so it matches whole hosts and whole path segments.
+
+    ``https://shop.test`` answers ``https://shop.test/...`` and never ``https://shop.test.evil.example/``;
+    ``/vendor/x.js`` answers that file, not ``/vendor/x.js.map``. A ``*`` globs within its own part
+    (host or path), never across the boundary between them.
+    """
+
+    route: Route
+    scheme: str
+    host: str  # lower case; a glob when it holds a *
+    port: int
+    path: str  # a literal prefix, or a glob when it holds a *
+
+    @classmethod
+    def parse(cls, route: Route) -> RoutePattern | None:
+        """The pattern of a route, or None when its URL cannot be read (such a route answers nothing)."""
+        try:
+            parts = urlsplit(route.url)
+            scheme = parts.scheme.lower()
+            port = _port(parts.port, scheme)
+        except ValueError:
+            return None
+        if scheme not in ("http", "https") or not parts.hostname:
+            return None
+        return cls(route, scheme, parts.hostname.lower(), port, parts.path or "/")
+
+    def match(self, scheme: str, host: str, port: int, path: str) -> str | None:
+        """The rest of ``path`` after this route (a dir route serves it), or None when it does not match."""
+        if scheme != self.scheme or port != self.port:
+            return None
+        if not (fnmatch.fnmatchcase(host, self.host) if "*" in self.host else host == self.host):
+            return None
+        path = path or "/"
+        if "*" in self.path:
+            return "" if fnmatch.fnmatchcase(path, self.path) else None
+        prefix = self.path.rstrip("/")
+        if path.rstrip("/") == prefix:
+            return path[len(prefix) :].lstrip("/")
+        if path.startswith(prefix + "/"):
+            return path[len(prefix) + 1 :]
+        return None
+
+
+class Refused(Exception):
+    """A request routing refuses on purpose (it is answered as blocked, with this reason)."""
+
+
 class Router:
     """Decides, per request, whether the proxy answers locally, sinks, blocks or forwards.
 
@@ -140,6 +198,7 @@ class Router:
         sink_segment: bool = False,
     ) -> None:
         self.routes = list(routes)
+        self.patterns = [p for p in map(RoutePattern.parse, self.routes) if p is not None]
         sinks = list(sinks)
         self.sinks = [s for s in sinks if "://" not in s]  # host names and *.suffix patterns
         # longest first, so the most specific prefix answers
@@ -151,11 +210,28 @@ class Router:
         self.offline = offline
 
     def answer(self, method: str, url: str, headers: dict[str, str]) -> Answer | None:
-        """The local answer for a request, or None to forward it upstream (live mode)."""
-        host = (urlsplit(url).hostname or "").lower()
+        """The local answer for a request, or None to forward it upstream (live mode).
+
+        ``url`` is where the request really goes (the proxy's destination, not a Host header).
+        Offline, the answer is never None: what no route or sink answers is blocked.
+        """
+        try:
+            return self._answer(method, url, headers)
+        except Refused as exc:
+            return Answer.blocked(str(exc))
+        except Exception as exc:  # noqa: BLE001 - a request routing cannot place is refused, never forwarded
+            return Answer.blocked(f"routing failed: {type(exc).__name__}: {exc}"[:300])
+
+    def _answer(self, method: str, url: str, headers: dict[str, str]) -> Answer | None:
+        parts = urlsplit(url.split("#", 1)[0])
+        scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+        if self.offline and method not in OFFLINE_METHODS:
+            raise Refused(f"method {method[:40]!r} is not served offline")
+        if self.offline and "upgrade" in headers:
+            raise Refused("protocol upgrades (WebSocket) cannot be served offline")
         preflight = method == "OPTIONS" and "access-control-request-method" in headers
         bare = url.split("#", 1)[0].split("?", 1)[0]
-        matched = self._match_route(bare)
+        matched = self._match_route(scheme, host, _port(parts.port, scheme), parts.path)
         prefix = next((p for p in self.prefix_sinks if p.covers(bare)), None)
         if prefix is not None and (matched is None or prefix.is_broader_than(matched[0])):
             return self._sink(method, url, headers, preflight, proxy=True)
@@ -168,7 +244,7 @@ class Router:
         if host_matches(host, self.sinks):
             return self._sink(method, url, headers, preflight)
         if self.offline:
-            return Answer(502, b"blocked by probe offline mode\n", {"content-type": "text/plain"}, "blocked")
+            return Answer.blocked()
         return None
 
     def _sink(
@@ -195,14 +271,12 @@ class Router:
             return Answer(200, GIF_1X1, {**cors, "content-type": "image/gif"}, "sink")
         return Answer(204, b"", cors, "sink")
 
-    def _match_route(self, bare: str) -> tuple[Route, str] | None:
-        """The first route matching a URL without query or fragment, and the rest of its path."""
-        for route in self.routes:
-            if "*" in route.url:
-                if fnmatch.fnmatchcase(bare, route.url):
-                    return route, ""
-            elif bare.startswith(route.url) or bare + "/" == route.url:
-                return route, bare[len(route.url) :]
+    def _match_route(self, scheme: str, host: str, port: int, path: str) -> tuple[Route, str] | None:
+        """The first route matching a destination, and the rest of its path (percent-encoded)."""
+        for pattern in self.patterns:
+            rest = pattern.match(scheme, host, port, path)
+            if rest is not None:
+                return pattern.route, rest
         return None
 
     def _serve(self, route: Route, rest: str) -> Answer:
@@ -217,10 +291,12 @@ class Router:
             return route.file if route.file.is_file() else None
         assert route.dir is not None
         base = route.dir.resolve()
-        rel = unquote(rest).lstrip("/")
-        candidate = (base / rel).resolve()
-        if candidate != base and base not in candidate.parents:  # no escaping the served folder
-            return None
+        rel = unquote(rest)
+        if "\x00" in rel:
+            raise Refused("a NUL byte in the path")
+        candidate = (base / rel.lstrip("/")).resolve()
+        if candidate != base and base not in candidate.parents:
+            raise Refused("the path leaves the route's folder")
         if candidate.is_dir():
             candidate = candidate / "index.html"
         return candidate if candidate.is_file() else None

@@ -50,14 +50,46 @@ def _entry(flow: http.HTTPFlow, saver: SaveHar, seen: set[Any], phase: str) -> d
         }
     entry["pageref"] = phase
     meta = flow.metadata.get("probe", {})
+    served = meta.get("served", "upstream")
+    error = meta.get("error") or (flow.error.msg if flow.error else None)
+    if error and served == "upstream":
+        served = "error"  # a reset, a truncated body or a refused certificate is not a clean answer
     entry["_probe"] = {
         "phase": phase,
         "context": meta.get("context"),
         "noise": bool(meta.get("noise")),
         "blocked": bool(meta.get("blocked")),
-        "served": meta.get("served", "upstream"),
+        "served": served,
     }
+    if meta.get("reason"):
+        entry["_probe"]["reason"] = meta["reason"]
+    if error:
+        entry["_probe"]["error"] = error
+        entry["response"]["_error"] = error  # where Chrome DevTools and mitmproxy put a failure
+    if flow.websocket is not None:
+        entry["_resourceType"] = "websocket"
+        entry["_webSocketMessages"] = _websocket_messages(flow)
     return entry
+
+
+def _websocket_messages(flow: http.HTTPFlow) -> list[dict[str, Any]]:
+    """A WebSocket's messages the way Chrome DevTools exports them (binary data base64-encoded)."""
+    assert flow.websocket is not None
+    messages = []
+    for message in flow.websocket.messages:
+        if message.is_text:
+            data = message.content.decode("utf-8", errors="replace")
+        else:
+            data = base64.b64encode(message.content).decode()
+        messages.append(
+            {
+                "type": "send" if message.from_client else "receive",
+                "time": message.timestamp,
+                "opcode": int(message.type),
+                "data": data,
+            }
+        )
+    return messages
 
 
 def build_har(

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from mitmproxy.flow import Error as flow_error
 from mitmproxy.test import taddons, tflow, tutils
 
 from probe.capture import NOISE_CONTEXT, Recorder, Router
@@ -68,7 +69,9 @@ def test_offline_route_serves_folder_index_and_replacements(site: Path) -> None:
 def test_route_cannot_escape_its_folder(site: Path) -> None:
     rec = Recorder(Router([Route(url="https://shop.test/a/", dir=site / "a")]))
     flow = run(rec, make_flow("https://shop.test/a/%2e%2e/secret.txt"))
-    assert flow.response.status_code == 404
+    assert flow.response.status_code == 502
+    assert flow.metadata["probe"]["served"] == "blocked"
+    assert flow.metadata["probe"]["reason"] == "the path leaves the route's folder"
 
 
 def test_glob_route_serves_one_file(site: Path) -> None:
@@ -177,15 +180,17 @@ def test_proxy_auth_challenges_are_not_recorded() -> None:
 
 
 def test_inflight_counts_and_settle() -> None:
-    rec = Recorder(Router())
+    rec = Recorder(Router(offline=False))
     flow = make_flow("https://elsewhere.example/slow")
     with taddons.context(rec):
         rec.requestheaders(flow)
     assert rec.activity("ctxA")[0] == 1
     assert rec.settle("ctxA", quiet=0.05, limit=0.2) is False  # still in flight
+    flow.error = flow_error("Connection refused")
     with taddons.context(rec):
         rec.error(flow)
     assert rec.activity("ctxA")[0] == 0
+    assert flow.metadata["probe"]["error"] == "Connection refused"
     assert flow.metadata["probe"]["served"] == "error"
     assert rec.settle("ctxA", quiet=0.05, limit=2) is True
 
