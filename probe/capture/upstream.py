@@ -79,11 +79,9 @@ class Upstream:
             found.extend(certs)
         return found
 
-    def write_trust(self, folder: Path) -> Path | None:
-        """Write the bundle upstream TLS trusts (system store + certifi + extra CAs); None: the default."""
+    def write_trust(self, folder: Path) -> Path:
+        """Write the bundle upstream TLS trusts: the system store, certifi's bundle and the extra CAs."""
         extra = self.extra_certificates()
-        if not extra:
-            return None
         parts = [Path(certifi.where()).read_text(encoding="utf-8")]
         system = ssl.get_default_verify_paths().cafile
         if system and Path(system).is_file():
@@ -96,15 +94,13 @@ class Upstream:
 
     def options(self, folder: Path) -> dict[str, Any]:
         """mitmproxy options for live mode."""
-        options: dict[str, Any] = {
+        return {
             "connection_strategy": "lazy",
             "rawtcp": False,
             "ssl_insecure": self.insecure,
+            # mitmproxy alone trusts certifi only; a staging CA is often in the system store
+            "ssl_verify_upstream_trusted_ca": str(self.write_trust(folder)),
         }
-        bundle = self.write_trust(folder)
-        if bundle is not None:
-            options["ssl_verify_upstream_trusted_ca"] = str(bundle)
-        return options
 
     def evidence(self) -> dict[str, Any]:
         """What the HAR records about upstream trust (``log._probe.upstream``)."""

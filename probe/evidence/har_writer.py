@@ -84,7 +84,7 @@ def _websocket_messages(flow: http.HTTPFlow) -> list[dict[str, Any]]:
         messages.append(
             {
                 "type": "send" if message.from_client else "receive",
-                "time": message.timestamp,
+                "time": float(message.timestamp),
                 "opcode": int(message.type),
                 "data": data,
             }
