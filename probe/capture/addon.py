@@ -84,7 +84,7 @@ class Recorder:
             "blocked": False,
             "served": "upstream",
         }
-        if self.router.offline:
+        if self.router.offline and flow.response is None:
             # provisional: routing replaces it; if routing never runs or fails, this refusal stands
             _respond(flow, Answer.blocked("not routed"))
             flow.metadata["probe"]["answered"] = False
@@ -122,14 +122,16 @@ class Recorder:
         return self.router.answer(request.method, destination(request), headers)
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
-        """Offline, an answer that routing did not give cannot be passed on (a second line of defence)."""
+        """Offline, an answer that routing did not give cannot be passed on (a second line of defence).
+
+        mitmproxy calls this hook before ``response`` for every answer, upstream or set by a hook.
+        """
         meta = flow.metadata.get("probe")
-        if meta is not None and self.router.offline and not meta.get("answered"):
+        if meta is not None and self.router.offline and meta.get("answered") is False:
             _respond(flow, Answer.blocked("an answer offline routing did not give"))
 
     def response(self, flow: http.HTTPFlow) -> None:
         """A flow finished."""
-        self.responseheaders(flow)
         self._finish(flow)
 
     def error(self, flow: http.HTTPFlow) -> None:

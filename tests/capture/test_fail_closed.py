@@ -141,7 +141,7 @@ def test_offline_an_answer_routing_did_not_give_is_replaced(site: Path) -> None:
         rec.requestheaders(flow)
         flow.metadata["probe"]["answered"] = False  # as if a response had come from anywhere but routing
         flow.response = tutils.tresp(status_code=200, content=b"from upstream")
-        rec.response(flow)
+        rec.responseheaders(flow)
     assert (flow.response.status_code, flow.metadata["probe"]["served"]) == (502, "blocked")
 
 
