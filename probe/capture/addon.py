@@ -19,6 +19,8 @@ from probe.capture.routing import Answer, Router, is_noise
 
 NOISE_CONTEXT = "_browser"  # proxy user of the browser-level (background) proxy
 Report = Callable[[str], None]
+# mitmproxy's words for a failure the browser caused, not the upstream
+CLIENT_SIDE = ("client disconnected", "reset by client", "killed")
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,8 @@ class Recorder:
         """Say once per origin and cause why live traffic failed, with a hint for certificate trouble."""
         if self.report is None or flow.metadata["probe"].get("noise"):
             return
+        if any(mark in message.lower() for mark in CLIENT_SIDE):
+            return  # the browser gave up (a navigation cancels its pending requests): not the upstream
         origin = f"{flow.request.scheme}://{flow.request.pretty_host}:{flow.request.port}"
         key = (origin, message)
         with self._lock:

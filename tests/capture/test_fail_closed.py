@@ -153,3 +153,21 @@ def test_flows_of_unverified_users_are_never_recorded_nor_forwarded() -> None:
         rec.request(flow)
     assert rec.flows(None) == [] and "probe" not in flow.metadata
     assert flow.response is not None and flow.response.status_code == 407
+
+
+def test_live_upstream_failures_are_told_once_per_origin_and_cause_and_client_aborts_not_at_all() -> None:
+    from mitmproxy.flow import Error
+
+    said: list[str] = []
+    rec = Recorder(Router(offline=False), report=said.append)
+    for message in ("Certificate verify failed: x", "Certificate verify failed: x", "Client disconnected."):
+        flow = make_flow("https://staging.test/")
+        with taddons.context(rec):
+            rec.requestheaders(flow)
+            rec.request(flow)
+            flow.error = Error(message)
+            rec.error(flow)
+        assert flow.metadata["probe"]["served"] == "error"
+    assert said == [
+        "upstream error: https://staging.test:443: Certificate verify failed: x (trust its CA with --upstream-ca FILE)"
+    ]
