@@ -1,13 +1,19 @@
-"""Suite files: YAML validated with pydantic; errors name the file, line and field."""
+"""Suite files: YAML validated with pydantic; errors name the file, line and field.
+
+Everything a run needs is checked here, before any browser starts: the file's size, encoding and
+shape (``suite_yaml``), each field's type and range, selector syntax (``suite_selectors``), CMP
+adapter names, vendor names against the catalog, and phase names.
+"""
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -20,13 +26,80 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from probe.suite_selectors import selector_problem
+from probe.suite_yaml import SuiteReadError, dotted, parse_suite_text, read_capped
 
 STANDARD_SCENARIOS = ("no_decision", "accept_all", "reject_analytics", "revoke")
 ConsentModel = Literal["opt-in", "opt-out"]
+PhaseName = Literal["before-consent", "after-consent", "after-revoke"]  # probe.timeline.PHASES
+# cmp.adapter: probe.cmp.ADAPTERS plus the two modes; a static list (probe.cmp needs Playwright),
+# kept equal to ADAPTERS by a test
+CMP_ADAPTERS = (
+    "auto",
+    "selectors",
+    "autoconsent",
+    "cookiebot",
+    "didomi",
+    "klaro",
+    "onetrust",
+    "orejime",
+    "segment-consent-manager",
+    "tarteaucitron",
+    "usercentrics",
+    "vanilla-cookieconsent",
+)
+HOUR_MS = 3_600_000  # longer waits are typos, and time.sleep overflows far beyond
+
+
+def _check_selector(value: str) -> str:
+    problem = selector_problem(value)
+    if problem is not None:
+        raise ValueError(f"{value!r} is not a Playwright selector: {problem}")
+    return value
+
+
+def _check_adapter(value: str) -> str:
+    if value not in CMP_ADAPTERS:
+        raise ValueError(f"unknown CMP adapter {value!r} (known: {', '.join(CMP_ADAPTERS)})")
+    return value
+
+
+@lru_cache(maxsize=1)
+def _catalog_vendors() -> dict[str, str]:
+    """Catalog vendor names, lower-cased -> as written (suite overrides match case-insensitively)."""
+    from probe.catalog import load_catalog  # the catalog is read once, and only by suites with vendors
+
+    return {v.name.lower(): v.name for v in load_catalog().vendors}
+
+
+def _check_vendor(name: str) -> str:
+    known = _catalog_vendors()
+    if name.lower() not in known:
+        close = difflib.get_close_matches(name.lower(), known, n=1)
+        hint = f"; did you mean {known[close[0]]!r}?" if close else " (see probe/catalog/vendors.yaml)"
+        raise ValueError(f"unknown vendor {name!r}: not in probe's vendor catalog{hint}")
+    return name
+
+
+def _error_at(loc: tuple[str | int, ...], message: str, value: Any) -> ValidationError:
+    # raised from a field validator, pydantic reports it at that field plus ``loc``: the exact key
+    error = PydanticCustomError("value_error", "{message}", {"message": message})
+    return ValidationError.from_exception_data("Suite", [InitErrorDetails(type=error, loc=loc, input=value)])
+
+
+Selector = Annotated[str, AfterValidator(_check_selector)]  # syntax checked at load, without a browser
+Millis = Annotated[int, Field(ge=0, le=HOUR_MS)]
+VendorName = Annotated[str, AfterValidator(_check_vendor)]
 
 
 class SuiteError(Exception):
     """A suite file that cannot be used; the message names file, line and field."""
+
+    def __init__(self, message: str) -> None:
+        # one printable line, whatever the file held: a lone surrogate cannot even be printed
+        super().__init__(" ".join(message.encode("utf-8", "backslashreplace").decode("utf-8").split()))
 
 
 class _Strict(BaseModel):
@@ -71,12 +144,12 @@ class Action(_Strict):
     """A page action (e.g. click "Add to cart"): done on its page while browsing, and on the page the
     visitor is on right after each decision and revoke when that is its page."""
 
-    click: str | None = None  # a Playwright selector
+    click: Selector | None = None  # a Playwright selector
     goto: str | None = None
     # where: a URL (default: the last listed page), `every` listed page, or only the `current` page
     # right after a decision or revoke
     page: str | None = None
-    phases: list[str] | None = None  # default: every phase
+    phases: list[PhaseName] | None = Field(default=None, min_length=1)  # default: every phase
 
     @model_validator(mode="after")
     def _one(self) -> Action:
@@ -93,33 +166,33 @@ class Selectors(_Strict):
     class Toggle(_Strict):
         """A category toggle given as what to click (e.g. a styled label) and what to read back."""
 
-        click: str
-        state: str  # the checkbox or ARIA switch: `checked`, or aria-checked="true"
+        click: Selector
+        state: Selector  # the checkbox or ARIA switch: `checked`, or aria-checked="true"
 
-    banner: str | None = None
-    accept_all: str | None = None
-    reject_all: str | None = None
-    open_preferences: str | None = None  # inside the banner
-    reopen: str | None = None  # on the page, after the banner closed (to revoke)
+    banner: Selector | None = None
+    accept_all: Selector | None = None
+    reject_all: Selector | None = None
+    open_preferences: Selector | None = None  # inside the banner
+    reopen: Selector | None = None  # on the page, after the banner closed (to revoke)
     # category -> the toggle: one selector (clicked and read back), or {click, state}; a mapping is
     # validated as a Toggle only, so a wrong key is named rather than "not a valid string"
     toggles: dict[
         str,
         Annotated[
-            Annotated[str, Tag("selector")] | Annotated[Toggle, Tag("toggle")],
+            Annotated[Selector, Tag("selector")] | Annotated[Toggle, Tag("toggle")],
             Discriminator(lambda v: "selector" if isinstance(v, str) else "toggle"),
         ],
     ] = Field(default_factory=dict)
-    save: str | None = None
+    save: Selector | None = None
     consent_cookie: str | None = None  # cookie whose change proves an action took effect
 
 
 class CmpConfig(_Strict):
     """How to drive the banner."""
 
-    adapter: str = "auto"
+    adapter: Annotated[str, AfterValidator(_check_adapter)] = "auto"
     selectors: Selectors = Field(default_factory=Selectors)
-    timeout_ms: int = 8000
+    timeout_ms: Millis = 8000
 
 
 class SegmentConfig(_Strict):
@@ -226,9 +299,9 @@ class Suite(_Strict):
     actions: list[Action] = Field(default_factory=list)
     consent_model: ConsentModel = "opt-in"
     cmp: CmpConfig = Field(default_factory=CmpConfig)
-    categories: dict[str, Category]
+    categories: dict[str, Category] = Field(min_length=1)
     segment: SegmentConfig = Field(default_factory=SegmentConfig)
-    vendors: dict[str, str] = Field(default_factory=dict)  # vendor name -> CMP category (override)
+    vendors: dict[VendorName, str] = Field(default_factory=dict)  # vendor name -> CMP category (override)
     offline: Offline | None = None
     sink_segment: bool = False  # live mode: still answer Segment ingestion locally
     # validate_default: the default standard scenarios need their choices mapped too
@@ -236,13 +309,28 @@ class Suite(_Strict):
         default_factory=lambda: [Scenario.model_validate(standard_scenario(n)) for n in STANDARD_SCENARIOS],
         validate_default=True,
     )
-    settle_ms: int = (
+    settle_ms: Millis = (
         500  # quiet window (the same 500 ms Playwright calls network idle) that means "traffic settled"
     )
-    settle_max_ms: int = 10000
+    settle_max_ms: Millis = 10000
 
     path: Path | None = Field(default=None, exclude=True)
     sha256: str | None = Field(default=None, exclude=True)
+
+    @field_validator("vendors", mode="after")
+    @classmethod
+    def _vendor_categories(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        categories = info.data.get("categories")
+        if categories is None:
+            return value  # the categories failed validation; that error is the one to report
+        for vendor, category in value.items():
+            if category not in categories:
+                known = ", ".join(categories)
+                message = (
+                    f"vendor {vendor!r} is mapped to {category!r}, not a category of this suite ({known})"
+                )
+                raise _error_at((vendor,), message, category)
+        return value
 
     @field_validator("scenarios", mode="before")
     @classmethod
@@ -333,20 +421,6 @@ def standard_scenario(name: str) -> dict[str, Any]:
     return {"name": name, **table[name]}
 
 
-def _line_index(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
-    """Map every key path in a YAML document to its 1-based line."""
-    lines = {path: node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            sub = (*path, key.value)
-            lines.update(_line_index(value, sub))
-            lines[sub] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            lines.update(_line_index(item, (*path, i)))
-    return lines
-
-
 def _route_target_problem(kind: str, full: Path) -> str | None:
     """Why a route's ``file`` or ``dir`` cannot be served, or None when it can."""
     if kind == "file":
@@ -362,33 +436,20 @@ def load_suite(path: str | Path, *, routes_must_exist: bool = True) -> Suite:
     """Read and validate a suite file; relative route paths resolve against its folder.
 
     ``routes_must_exist=False`` is for judging recorded evidence (replay), where routes are not used.
+    Every refusal is a SuiteError of one line: ``FILE:LINE: field F: cause``.
     """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_capped(path)
+        document = parse_suite_text(raw)
     except OSError as exc:
-        raise SuiteError(f"{path}: cannot read suite file ({exc.strerror})") from exc
-    text = raw.decode("utf-8", errors="replace")
-    try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise SuiteError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from exc
-    if not isinstance(data, dict):
-        raise SuiteError(f"{path}: a suite file must be a YAML mapping")
-    lines = _line_index(node) if node is not None else {}
-    try:
-        suite = Suite.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        line = next((lines[loc[:i]] for i in range(len(loc), 0, -1) if loc[:i] in lines), None)
-        field = ".".join(str(p) for p in loc) or "(top level)"
-        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        where = f":{line}" if line else ""
-        raise SuiteError(f"{path}{where}: field {field}: {err['msg']}{more}") from exc
+        raise SuiteError(f"{path}: cannot read suite file ({exc.strerror or exc})") from exc
+    except SuiteReadError as exc:
+        raise _read_error(path, exc) from exc
+    if not isinstance(document.data, dict):
+        raise SuiteError(f"{path}:1: a suite file must be a YAML mapping, not {_kind(document.data)}")
+    lines = document.lines
+    suite = _validated(document.data, path, lines)
     base = path.resolve().parent
     if suite.offline:
         for i, route in enumerate(suite.offline.routes):
@@ -407,3 +468,57 @@ def load_suite(path: str | Path, *, routes_must_exist: bool = True) -> Suite:
     suite.path = path.resolve()
     suite.sha256 = hashlib.sha256(raw).hexdigest()
     return suite
+
+
+def check_suite_data(data: dict[str, Any], path: Path, text: str) -> Suite:
+    """Validate a recorded suite (an evidence folder's suite.json) with the same one-line errors."""
+    try:
+        lines = parse_suite_text(text.encode("utf-8", "surrogatepass")).lines  # JSON is YAML too
+    except SuiteReadError as exc:
+        raise _read_error(path, exc) from exc
+    return _validated(data, path, lines)
+
+
+def _validated(data: dict[str, Any], path: Path, lines: dict[tuple[Any, ...], int]) -> Suite:
+    """``Suite.model_validate`` with its first error as ``FILE:LINE: field F: cause``."""
+    try:
+        return Suite.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = _data_path(tuple(err["loc"]), data)
+        # a missing field has no line of its own: the mapping that lacks it has (down to line 1)
+        line = next((lines[loc[:i]] for i in range(len(loc), -1, -1) if loc[:i] in lines), None)
+        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        where = f":{line}" if line else ""
+        raise SuiteError(f"{path}{where}: field {dotted(loc)}: {_one_line(err['msg'])}{more}") from exc
+
+
+def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
+    """pydantic's error location without the names it gives union members (``literal['a','b']``)."""
+    out: list[Any] = []
+    node = data
+    for part in loc:
+        inside = isinstance(node, dict) and part in node
+        if not inside and isinstance(part, str) and "[" in part:
+            continue
+        out.append(part)
+        if inside or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+            node = node[part]
+        else:
+            node = None
+    return tuple(out)
+
+
+def _read_error(path: Path, exc: SuiteReadError) -> SuiteError:
+    where = f":{exc.line}" if exc.line else ""
+    field = f" field {exc.field}:" if exc.field else ""
+    return SuiteError(f"{path}{where}:{field} {_one_line(exc.cause)}")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _kind(value: Any) -> str:
+    kinds = {list: "a list", str: "a string", type(None): "an empty document"}
+    return kinds.get(type(value), type(value).__name__)

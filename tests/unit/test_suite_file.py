@@ -331,3 +331,142 @@ def test_resolve_maps_a_hand_written_choice_too(onetrust_standard: Path) -> None
     assert suite.resolve({"C0003": True}) == {"C0001": True, "C0002": False, "C0003": True, "C0004": False}
     with pytest.raises(ValueError, match=r"a choice chooses unknown categories \['ads'\]"):
         suite.resolve({"ads": True})
+
+
+# -- hardening: caps, encodings, duplicates, ranges, names checked against probe's own lists ---------
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def refusal(tmp_path: Path, text: str | bytes, name: str = "suite.yaml") -> str:
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    with pytest.raises(SuiteError) as err:
+        load_suite(path)
+    message = str(err.value)
+    assert message.startswith(str(path)) and "\n" not in message
+    return message.removeprefix(str(path))
+
+
+def test_every_suite_in_the_repository_still_loads() -> None:
+    suites = [
+        p
+        for p in [*REPO.glob("scenarios/**/*.yaml"), *REPO.glob("tests/sites/**/*.yaml")]
+        if "start_url" in p.read_text(encoding="utf-8")
+    ]
+    assert len(suites) >= 10
+    for path in suites:
+        load_suite(path, routes_must_exist=False)
+
+
+def test_the_adapter_and_phase_lists_match_probes_own() -> None:
+    from typing import get_args
+
+    from probe.cmp import ADAPTERS
+    from probe.suite import CMP_ADAPTERS, PhaseName
+    from probe.timeline import PHASES
+
+    assert sorted(CMP_ADAPTERS) == sorted([*ADAPTERS, "selectors", "auto"])
+    assert get_args(PhaseName) == PHASES
+
+
+def test_aliases_and_merge_keys_within_the_cap_are_fine(tmp_path: Path) -> None:
+    text = BASE.replace("analytics: {segment: [analytics]}", "analytics: &cat {segment: [analytics]}")
+    text += "actions:\n  - &buy {click: '#buy', page: every}\n  - *buy\ncmp:\n  <<: {adapter: klaro}\n  timeout_ms: 100\n"
+    suite = load_suite(write(tmp_path, text))
+    assert [a.click for a in suite.actions] == ["#buy", "#buy"] and suite.cmp.adapter == "klaro"
+
+
+def test_a_bom_and_surrogate_pairs_are_read(tmp_path: Path) -> None:
+    text = BASE.replace("name: t", 'name: "shop \\ud83d\\ude00"')
+    suite = load_suite(write(tmp_path, "\ufeff" + text))
+    assert suite.name == "shop \U0001f600"
+
+
+def test_bad_bytes_are_an_error_with_offset_line_and_field(tmp_path: Path) -> None:
+    message = refusal(tmp_path, (BASE + "pages: [https://shop.test/caf\xe9]\n").encode("latin-1"))
+    assert message.startswith(":7: field pages: not valid UTF-8: byte 0xE9 at offset ")
+    assert "(line 7, column 30)" in message
+
+
+def test_a_lone_surrogate_is_an_error_and_the_message_stays_printable(tmp_path: Path) -> None:
+    message = refusal(
+        tmp_path, '{"name": "t", "start_url": "https://x/", "categories": {"\\udc00": {}}}', "s.json"
+    )
+    assert message.startswith(r":1: field categories.\udc00: holds a lone UTF-16 surrogate")
+    message.encode("utf-8")  # no surrogate left in it
+
+
+def test_duplicate_keys_are_errors(tmp_path: Path) -> None:
+    assert refusal(tmp_path, BASE + "settle_ms: 1\nsettle_ms: 2\n").startswith(
+        ":8: field settle_ms: duplicate key 'settle_ms' (first at line 7)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("settle_ms: -1\n", ":7: field settle_ms: Input should be greater than or equal to 0"),
+        (
+            "settle_max_ms: 3600001\n",
+            ":7: field settle_max_ms: Input should be less than or equal to 3600000",
+        ),
+        ("cmp: {timeout_ms: -5}\n", ":7: field cmp.timeout_ms: Input should be greater than or equal to 0"),
+        ("cmp: {adapter: OneTrust}\n", ":7: field cmp.adapter: Value error, unknown CMP adapter 'OneTrust'"),
+        ("actions:\n  - {click: '#a', phases: [after]}\n", ":8: field actions.0.phases.0: Input should be"),
+        (
+            "vendors:\n  Hotjarr: analytics\n",
+            ":8: field vendors.Hotjarr: Value error, unknown vendor 'Hotjarr'",
+        ),
+        ("vendors:\n  hotjar: ads\n", ":8: field vendors.hotjar: vendor 'hotjar' is mapped to 'ads', not a"),
+        (
+            "actions:\n  - {click: 'div >> >> a'}\n",
+            ":8: field actions.0.click: Value error, 'div >> >> a' is",
+        ),
+    ],
+)
+def test_values_probe_cannot_use_are_refused_at_load(tmp_path: Path, extra: str, expected: str) -> None:
+    assert refusal(tmp_path, BASE + extra).startswith(expected)
+
+
+def test_empty_categories_are_refused(tmp_path: Path) -> None:
+    text = "name: t\nstart_url: https://shop.test/\ncategories: {}\n"
+    assert refusal(tmp_path, text).startswith(":3: field categories: Dictionary should have at least 1 item")
+
+
+@pytest.mark.parametrize(
+    "selector",
+    ["#a", "text=Accept all", "role=button[name='Accept all']", "xpath=//button", "//button[@id='x']",
+     "button:has-text('OK')", "#banner >> text=OK >> nth=0", "label[for=marketing]", "'Accept'",
+     "button:right-of(#x)", ":nth-match(:text('Buy'), 2)", "data-testid=accept", "internal:role=button"],
+)  # fmt: skip
+def test_playwright_selectors_are_accepted(tmp_path: Path, selector: str) -> None:
+    text = BASE + f"actions:\n  - click: {json.dumps(selector)}\n"
+    assert load_suite(write(tmp_path, text)).actions[0].click == selector
+
+
+def test_caps_on_size_depth_and_aliases(tmp_path: Path) -> None:
+    assert "larger than 1024 KiB (the suite size cap)" in refusal(tmp_path, BASE + "#" * 1_100_000 + "\n")
+    assert refusal(tmp_path, BASE + "pages: " + "[" * 40 + "]" * 40 + "\n").startswith(
+        ":7: nested deeper than 32 levels (the suite nesting cap)"
+    )
+    nested = f"pages: &a {'[' * 20}1{']' * 20}\nactions: {'[' * 14}*a{']' * 14}\n"  # 21 + 15 levels
+    assert "nested deeper than 32 levels" in refusal(tmp_path, BASE + nested)  # counted through the alias
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join([f'*{p}'] * 10)}]\n" for p, c in zip("abcdef", "bcdefg", strict=True)
+    )
+    assert "more than 100000 values once its YAML aliases are expanded" in refusal(tmp_path, bomb)
+
+
+def test_a_recorded_suite_json_is_checked_with_file_and_field(tmp_path: Path) -> None:
+    from probe.suite import check_suite_data
+
+    text = (
+        "{\n \"name\": \"t\",\n \"start_url\": \"https://x/\",\n \"categories\": {\"a\": {}},\n"
+        " \"scenarios\": [\"accept_all\"],\n \"settle_ms\": -3\n}\n"
+    )
+    path = tmp_path / "suite.json"
+    with pytest.raises(SuiteError) as err:
+        check_suite_data(json.loads(text), path, text)
+    assert str(err.value) == f"{path}:6: field settle_ms: Input should be greater than or equal to 0"
