@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.text import Text
 
 from probe import __version__
+from probe.cli_limits import read_limit_options
 from probe.evidence import HarError
 from probe.evidence.redact import redact_bundle
 from probe.judge import Judged, browser_of, build_report, judge_bundle, judge_har, write_reports
@@ -211,6 +212,7 @@ def _phase_spec(value: str | None) -> str | int | None:
 @click.option("--decision-at", help="When the visitor decided: ISO time, HAR entry index, or URL pattern.")
 @click.option("--revoke-at", help="When the visitor revoked: ISO time, HAR entry index, or URL pattern.")
 @click.option("--redact", is_flag=True, help="Redact the evidence before judging it (in place for folders).")
+@read_limit_options
 def replay(
     evidence: Path,
     suite_path: Path | None,

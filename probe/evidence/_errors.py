@@ -13,6 +13,10 @@ class PhaseSpecError(HarError):
     """A phase given on the command line that does not fit the recording (bad time, index, pattern)."""
 
 
+class HarLimitError(HarError):
+    """A HAR over one of the reading caps (entries, string length, gzip ratio, nesting, values)."""
+
+
 @dataclass(frozen=True)
 class HarProblem:
     """One defect in an otherwise readable HAR; the rest of the file was still read."""

@@ -3,6 +3,10 @@
 Memory stays bounded by the largest single entry, not by the file: ijson tokenizes the input in
 chunks and only one entry is ever built as a Python object. Plain and gzip files are told apart by
 their magic bytes, not by the file name (DevTools exports get renamed, CI artifacts get gzipped).
+
+The chunks are cut between tokens (see ``_chunks``), which keeps yajl linear on long strings, and
+the caps of ``limits`` (entries, string length, gzip ratio, nesting, values per entry) refuse a file
+before it costs more than they allow.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import os
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +24,15 @@ from typing import IO, Any, cast
 
 import ijson
 
+from ._chunks import ChunkStats, TokenTooLong, aligned_chunks
 from ._errors import HarError, one_line
+from .limits import ReadLimits, current_limits, refuse
+
+try:  # the C backend (yajl) is 10x faster than the pure-Python one, and linear with aligned chunks
+    _BACKEND = ijson.get_backend("yajl2_c")
+except ImportError:  # pragma: no cover - wheels ship it; the Python backend is linear too, only slower
+    _BACKEND = ijson.get_backend("python")
+PARSER_BACKEND: str = _BACKEND.backend_name
 
 GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 16
@@ -118,9 +131,45 @@ class StreamBroken(Exception):
         self.after_log = after_log  # the whole log object was read; only trailing data is bad
 
 
+class _RatioGuard(io.RawIOBase):
+    """Decompressed bytes of a gzip file, refused past ``max_ratio`` times its compressed size.
+
+    A gzip bomb expands a thousandfold; checked while reading, so it is refused before it costs more.
+    """
+
+    def __init__(self, inner: IO[bytes], label: str, limit: int, ratio: float) -> None:
+        super().__init__()
+        self._inner = inner
+        self._label = label
+        self._limit = limit
+        self._ratio = ratio
+        self.expanded = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = self._inner.read(size if size is not None and size >= 0 else _CHUNK)
+        self.expanded += len(data)
+        if self.expanded > self._limit:
+            raise refuse(
+                self._label,
+                f"gzip data expands to more than {self._limit / (1024 * 1024):.0f} MB, over "
+                f"{self._ratio:g} times its compressed size",
+                "max_ratio",
+            )
+        return data
+
+    def readinto(self, buffer: Any) -> int:  # pragma: no cover - Utf8Repair calls read()
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
 @contextmanager
-def open_har_bytes(path: Path) -> Iterator[tuple[Utf8Repair, bool]]:
+def open_har_bytes(path: Path, limits: ReadLimits | None = None) -> Iterator[tuple[Utf8Repair, bool]]:
     """Open a HAR as a repaired byte stream; yields (stream, was_gzip)."""
+    limits = limits or current_limits()
     try:
         raw: IO[bytes] = open(path, "rb")  # closed in the finally below
     except OSError as exc:
@@ -129,7 +178,13 @@ def open_har_bytes(path: Path) -> Iterator[tuple[Utf8Repair, bool]]:
         magic = raw.read(2)
         raw.seek(0)
         is_gzip = magic == GZIP_MAGIC
-        inner = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")) if is_gzip else raw
+        inner: IO[bytes] = raw
+        if is_gzip:
+            compressed = os.fstat(raw.fileno()).st_size
+            gz = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
+            inner = cast(
+                IO[bytes], _RatioGuard(gz, str(path), limits.ratio_limit(compressed), limits.max_ratio)
+            )
         yield Utf8Repair(inner), is_gzip
     finally:
         raw.close()
@@ -138,16 +193,50 @@ def open_har_bytes(path: Path) -> Iterator[tuple[Utf8Repair, bool]]:
 _READ_ERRORS = (ijson.JSONError, OSError, EOFError, zlib.error, ValueError, UnicodeError, OverflowError)
 
 
-def iter_log(stream: io.RawIOBase | IO[bytes], label: str) -> Iterator[Member | EntryItem | EntriesBoundary]:
+def parse_events(
+    stream: io.RawIOBase | IO[bytes], label: str, limits: ReadLimits, stats: ChunkStats | None = None
+) -> Iterator[tuple[str, Any]]:
+    """ijson's basic events, fed chunks cut between tokens (linear time on long strings)."""
+    target = ijson.sendable_list()
+    parser = _BACKEND.basic_parse_coro(target, use_float=True)
+    chunks = aligned_chunks(stream.read, limits.max_string_bytes, stats)
+    while True:
+        failure: BaseException | None = None
+        try:
+            chunk = next(chunks, None)
+            if chunk is None:
+                parser.close()  # raises when the JSON is unfinished
+            else:
+                parser.send(chunk)
+        except TokenTooLong:
+            cap = f"{limits.max_string_mb:g} MB"
+            raise refuse(label, f"a JSON string or number longer than {cap}", "max_string_mb") from None
+        except _READ_ERRORS as exc:
+            failure = exc
+        # what the parser produced before a failure is still good (entries before a broken one)
+        if target:
+            yield from target
+            del target[:]
+        if failure is not None:
+            raise failure
+        if chunk is None:
+            return
+
+
+def iter_log(
+    stream: io.RawIOBase | IO[bytes], label: str, limits: ReadLimits | None = None
+) -> Iterator[Member | EntryItem | EntriesBoundary]:
     """Members of the top-level ``log`` object, entries one by one, in file order.
 
-    Raises HarError when the input is not a HAR (not JSON, no ``log`` object) and StreamBroken when
-    the JSON breaks off after ``log`` began.
+    Raises HarError when the input is not a HAR (not JSON, no ``log`` object), HarLimitError when it
+    is over a cap of ``limits`` (default: the caps in force), and StreamBroken when the JSON breaks
+    off after ``log`` began.
     """
+    limits = limits or current_limits()
     in_log = False
     found_log = False
     try:
-        events = ijson.basic_parse(stream, use_float=True)
+        events = parse_events(stream, label, limits)
         first, _ = _next(events)
         if first != "start_map":
             raise HarError(f"{label}: not a HAR file (the JSON top level is not an object)")
@@ -161,7 +250,7 @@ def iter_log(stream: io.RawIOBase | IO[bytes], label: str) -> Iterator[Member | 
             if event != "start_map":
                 raise HarError(f"{label}: not a HAR file ('log' is not an object)")
             found_log = in_log = True
-            yield from _log_members(events)
+            yield from _log_members(events, label, limits)
             in_log = False
         for _ in events:  # trailing garbage surfaces as a parse error here
             pass
@@ -188,7 +277,9 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {one_line(exc)}"
 
 
-def _log_members(events: Iterator[tuple[str, Any]]) -> Iterator[Member | EntryItem | EntriesBoundary]:
+def _log_members(
+    events: Iterator[tuple[str, Any]], label: str, limits: ReadLimits
+) -> Iterator[Member | EntryItem | EntriesBoundary]:
     for event, key in events:
         if event == "end_map":
             return
@@ -199,24 +290,43 @@ def _log_members(events: Iterator[tuple[str, Any]]) -> Iterator[Member | EntryIt
             for event, value in events:
                 if event == "end_array":
                     break
-                yield EntryItem(index, build_value(event, value, events))
+                if index >= limits.max_entries:
+                    raise refuse(label, f"more than {limits.max_entries} entries", "max_entries")
+                yield EntryItem(index, build_value(event, value, events, label, limits, level=4))
                 index += 1
             else:
                 raise _Ended
             yield EntriesBoundary(opening=False)
         else:
-            yield Member(str(key), build_value(event, value, events))
+            yield Member(str(key), build_value(event, value, events, label, limits, level=3))
     raise _Ended
 
 
-def build_value(event: str, value: Any, events: Iterator[tuple[str, Any]]) -> Any:
-    """Assemble one JSON value from its first event and the events after it (no recursion)."""
+def build_value(
+    event: str,
+    value: Any,
+    events: Iterator[tuple[str, Any]],
+    label: str = "HAR",
+    limits: ReadLimits | None = None,
+    level: int = 1,
+) -> Any:
+    """Assemble one JSON value from its first event and the events after it (no recursion).
+
+    ``level`` is how deep the value sits in the document (the top level is 1; an entry is 4).
+    Raises HarLimitError past ``limits.max_depth`` levels or ``limits.max_values`` values: the
+    object built here is the one thing whose size the file alone decides.
+    """
     if event == "start_map":
         root: Any = {}
     elif event == "start_array":
         root = []
     else:
         return value
+    limits = limits or current_limits()
+    budget = limits.max_values
+    deepest = limits.max_depth - level  # containers the stack may hold below the root
+    if deepest < 0:
+        raise refuse(label, f"JSON nested deeper than {limits.max_depth} levels", "max_depth")
     stack: list[Any] = [root]
     keys: list[Any] = [None]
     for event, value in events:
@@ -229,6 +339,13 @@ def build_value(event: str, value: Any, events: Iterator[tuple[str, Any]]) -> An
             if not stack:
                 return root
             continue
+        budget -= 1
+        if budget < 0:
+            raise refuse(
+                label,
+                f"one entry or log member holds more than {limits.max_values} JSON values",
+                "max_values",
+            )
         if event == "start_map":
             new: Any = {}
         elif event == "start_array":
@@ -241,6 +358,8 @@ def build_value(event: str, value: Any, events: Iterator[tuple[str, Any]]) -> An
         else:
             top.append(new)
         if event == "start_map" or event == "start_array":
+            if len(stack) > deepest:
+                raise refuse(label, f"JSON nested deeper than {limits.max_depth} levels", "max_depth")
             stack.append(new)
             keys.append(None)
     raise _Ended

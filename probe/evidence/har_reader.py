@@ -27,6 +27,7 @@ from ._convert import RESPONSE_BODY_CAP, ConvertState, convert_entry, convert_pa
 from ._errors import HarError, HarProblem, one_line
 from ._phases import PhaseInference, apply_phases
 from ._stream import EntriesBoundary, EntryItem, Member, StreamBroken, iter_log, open_har_bytes
+from .limits import MB, ReadLimits, current_limits
 from .pages import signals_from_pages
 
 __all__ = [
@@ -90,9 +91,16 @@ class _Problems:
         return self.items
 
 
-def load_har(path: str | Path, *, response_body_cap: int = RESPONSE_BODY_CAP) -> HarRead:
-    """Read a HAR (plain or gzip) with its problems; raises HarError only when it is not a HAR."""
+def load_har(
+    path: str | Path, *, response_body_cap: int = RESPONSE_BODY_CAP, limits: ReadLimits | None = None
+) -> HarRead:
+    """Read a HAR (plain or gzip) with its problems; raises HarError only when it is not a HAR.
+
+    ``limits`` (default: the caps in force, see ``limits.read_limits``) bound what the file may cost;
+    a file over one raises HarLimitError.
+    """
     path = Path(path)
+    limits = limits or current_limits()
     if path.is_dir():
         raise HarError(f"{path}: is a folder, not a HAR file (use read_bundle for evidence folders)")
     problems = _Problems(path)
@@ -104,9 +112,9 @@ def load_har(path: str | Path, *, response_body_cap: int = RESPONSE_BODY_CAP) ->
     page_signals: dict[str, dict[str, Any]] = {}
     seen = 0
     saw_entries = broken = False
-    with open_har_bytes(path) as (stream, _gzip), _no_cyclic_gc():
+    with open_har_bytes(path, limits) as (stream, _gzip), _no_cyclic_gc():
         try:
-            for item in iter_log(stream, str(path)):
+            for item in iter_log(stream, str(path), limits):
                 if isinstance(item, EntryItem):
                     seen = item.index + 1
                     state.utf8_repaired = stream.replaced > 0
@@ -298,15 +306,28 @@ def read_bundle(directory: str | Path) -> tuple[Timeline, dict[str, Any] | None]
     return read.timeline, suite
 
 
+SUITE_JSON_MAX = MB  # the same cap as a suite file: a resolved suite is never near it
+STORAGE_JSON_MAX = 16 * MB  # cookies and localStorage of one page; real ones are a few KB
+
+
 def _read_suite(path: Path) -> dict[str, Any] | None:
+    """The recorded suite.json, validated: a bad one is refused in one line naming file and field."""
     if not path.is_file():
         return None
     try:
-        suite = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:
+            raw = handle.read(SUITE_JSON_MAX + 1)
+        if len(raw) > SUITE_JSON_MAX:
+            raise HarError(f"{path}: not a readable suite (larger than {SUITE_JSON_MAX // 1024} KiB)")
+        text = raw.decode("utf-8")
+        suite = json.loads(text)
     except (OSError, UnicodeError, ValueError, RecursionError) as exc:
         raise HarError(f"{path}: not a readable suite ({type(exc).__name__}: {one_line(exc)})") from exc
     if not isinstance(suite, dict):
         raise HarError(f"{path}: not a readable suite (the top level is not an object)")
+    from probe.suite import check_suite_data  # the suite model needs the catalog; only bundles need it
+
+    check_suite_data(suite, path, text)
     return suite
 
 
@@ -318,6 +339,9 @@ def _add_storage_files(directory: Path, timeline: Timeline) -> None:
         if phase in have or not path.is_file():
             continue
         try:
+            if path.stat().st_size > STORAGE_JSON_MAX:
+                timeline.notes.append(f"{path}: storage snapshot over {STORAGE_JSON_MAX // MB} MB; ignored")
+                continue
             data = json.loads(path.read_text(encoding="utf-8"))
             snapshot = _snapshot_from_storage_file(phase, data)
         except (OSError, UnicodeError, ValueError, TypeError, AttributeError, RecursionError) as exc:
