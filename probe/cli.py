@@ -2,36 +2,112 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+import traceback
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from rich.console import Console
 from rich.text import Text
 
-from probe import __version__
+from probe import __version__, interrupts
 from probe.cli_limits import read_limit_options
 from probe.evidence import HarError
 from probe.evidence.redact import redact_bundle
-from probe.judge import Judged, browser_of, build_report, judge_bundle, judge_har, write_reports
+from probe.judge import (
+    Judged,
+    ReportsNotWritten,
+    browser_of,
+    build_report,
+    by_reason,
+    judge_bundle,
+    judge_har,
+    write_reports,
+)
 from probe.report import render_console
+from probe.report.text import one_line, safe_text
+
+if TYPE_CHECKING:
+    from probe.runner import Runner, ScenarioRun
+    from probe.suite import Scenario, Suite
 
 EXIT_OK, EXIT_VIOLATION, EXIT_TOOL_ERROR = 0, 1, 2
 DEMO_SUITE = Path(__file__).resolve().parent.parent / "scenarios" / "demo" / "suite.yaml"
+LOG_NAME = "probe.log"
 
 err = Console(stderr=True, highlight=False)
 
 
-def fail(message: str) -> None:
+def say(message: object) -> None:
+    """The one-line cause on stderr, printed as inert text (it may quote a site or a suite)."""
+    err.print(Text("probe: ", style="bold red") + Text(one_line(message)), soft_wrap=True)
+
+
+def fail(message: object) -> NoReturn:
     """One-line cause on stderr, exit code 2 (the tool could not judge)."""
-    err.print(Text("probe: ", style="bold red") + Text(message), soft_wrap=True)
+    say(message)
     sys.exit(EXIT_TOOL_ERROR)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Log:
+    """Where an unexpected exception's traceback goes: the run folder once there is one."""
+
+    folder: Path | None = None
+
+
+def _save_traceback(exc: BaseException) -> str:
+    """Append the traceback to probe.log (run folder, else probe's state folder); say where."""
+    from probe.capture.ca import state_dir
+
+    try:
+        folder = _Log.folder or state_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / LOG_NAME
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(f"probe {__version__} {datetime.now(UTC).isoformat()} {' '.join(sys.argv)}\n")
+            log.write("".join(traceback.format_exception(exc)))
+    except OSError as problem:
+        return f"its traceback could not be saved: {problem.strerror or problem}"
+    return f"traceback in {path}"
+
+
+def _internal(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"internal error: {type(exc).__name__}" + (f": {text[0]}" if text else "")
+
+
+class _ProbeGroup(click.Group):
+    """The command group: an unexpected exception is exit 2 with one line, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        _Log.folder = None  # each command names its own folder (tests invoke several in one process)
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except interrupts.Interrupted as exc:
+            fail(f"interrupted by {exc.signame}")
+        except KeyboardInterrupt:
+            fail("interrupted by SIGINT")
+        except Exception as exc:  # a bug in probe: exit 2, never 1, and keep the traceback
+            fail(f"{_internal(exc)} ({_save_traceback(exc)})")
+
+
+class _PlainLog(logging.Handler):
+    """Warnings of libraries (mitmproxy) as one inert line each: they may quote what a site sent."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        err.print(Text(one_line(f"{record.name}: {record.getMessage()}"), style="dim"), soft_wrap=True)
+
+
+@click.group(cls=_ProbeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="probe")
 def main() -> None:
     """Prove, with evidence, whether a Segment site respects the visitor's consent choice."""
+    logging.lastResort = _PlainLog(logging.WARNING)
 
 
 def _exact_run_dir(run_dir: Path | None, out: Path | None) -> Path | None:
@@ -57,62 +133,179 @@ def _run(
     sink_segment: bool,
     redact: bool,
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
-    from probe.browser import BrowserNotFound
-    from probe.capture import ProxyError
-    from probe.runner import Runner, run_id
     from probe.suite import SuiteError, load_suite
 
     exact = _exact_run_dir(run_dir_option, out)
     try:
         suite = load_suite(suite_path)
-        chosen = [suite.scenario(n) for n in scenarios] if scenarios else suite.scenarios
+        # a repeated --scenario runs once: its evidence folder can only be written once
+        names = list(dict.fromkeys(scenarios))
+        chosen = [suite.scenario(n) for n in names] if names else suite.scenarios
     except SuiteError as exc:
         fail(str(exc))
-    run_dir = exact or (out or Path("artifacts")) / run_id()
+    run_dir = _make_run_dir(exact, out)
+    _Log.folder = run_dir
+    with interrupts.watch():
+        runs, causes = _run_scenarios(suite, chosen, run_dir, headed, browser_path, live, sink_segment)
+        # from here on an interrupt is only noted: the evidence is complete, the reports follow
+        if redact:
+            for scenario_run in runs:
+                if not scenario_run.unwritten:
+                    redact_bundle(scenario_run.evidence_dir)
+        judged = [_judge_run(r, suite) for r in runs]
+        browser = browser_of([r.evidence_dir for r in runs])
+        code = _report(judged, suite.name, run_dir, browser, causes)
+    sys.exit(code)
+
+
+def _make_run_dir(exact: Path | None, out: Path | None) -> Path:
+    """The run folder, new (or the given empty --run-dir) and writable; exit 2 before any browser."""
+    from probe.runner.run import new_run_dir
+
+    target = exact or out or Path("artifacts")
     try:
-        run_dir.mkdir(parents=True, exist_ok=True)
+        if exact is not None:
+            exact.mkdir(parents=True, exist_ok=True)
+            run_dir = exact
+        else:
+            run_dir = new_run_dir(target)
+        # creating a folder can work where writing a file does not (a read-only bind, a quota)
+        probe_file = run_dir / ".probe-write-test"
+        probe_file.write_bytes(b"")
+        probe_file.unlink()
     except OSError as exc:
-        fail(f"{run_dir}: cannot create the run folder ({exc.strerror})")
-    runs = []
+        fail(f"{target}: cannot create a run folder there ({exc.strerror or exc})")
+    return run_dir
+
+
+def _run_scenarios(
+    suite: Suite,
+    chosen: list[Scenario],
+    run_dir: Path,
+    headed: bool,
+    browser_path: str | None,
+    live: bool,
+    sink_segment: bool,
+) -> tuple[list[ScenarioRun], list[str]]:
+    """Run the scenarios until done, interrupted or unable to write; the runs and the causes to tell."""
+    from playwright.sync_api import sync_playwright
+
+    from probe.browser import BrowserNotFound
+    from probe.capture import ProxyError
+    from probe.runner import Runner
+
+    runs: list[ScenarioRun] = []
+    causes: list[str] = []
     try:
         with sync_playwright() as playwright:
-            runner = Runner(
-                playwright,
-                suite,
-                browser_path=browser_path,
-                headed=headed,
-                live=live,
-                sink_segment=sink_segment,
-                progress=lambda line: err.print(f"  {line}"),
-            )
+            with interrupts.cancellable():  # finding (or installing) the browser may take a while
+                runner = Runner(
+                    playwright,
+                    suite,
+                    browser_path=browser_path,
+                    headed=headed,
+                    live=live,
+                    sink_segment=sink_segment,
+                    progress=_progress,
+                )
             with runner:
-                for scenario in chosen:
-                    with err.status(f"[bold]{scenario.name}[/] running…"):
-                        runs.append(runner.run_scenario(scenario, run_dir / scenario.name))
+                _each_scenario(runner, chosen, run_dir, runs, causes)
     except (BrowserNotFound, ProxyError) as exc:
         fail(str(exc))
-    if redact:
-        for scenario_run in runs:
-            redact_bundle(scenario_run.evidence_dir)
-    judged = [judge_bundle(r.evidence_dir) for r in runs]
-    sys.exit(_report(judged, suite.name, run_dir, browser_of([r.evidence_dir for r in runs])))
+    except interrupts.Interrupted:
+        pass  # between scenarios or while starting: nothing half-written; told below
+    except Exception as exc:  # a bug in probe: the evidence so far is written; report, then exit 2
+        causes.append(f"{_internal(exc)} ({_save_traceback(exc)})")
+    signame = interrupts.received()
+    if signame is not None:
+        left = len(chosen) - len(runs)
+        causes.insert(0, f"interrupted by {signame}" + (f"; {left} scenario(s) not run" if left else ""))
+    return runs, causes
 
 
-def _report(judged: list[Judged], suite_name: str | None, out: Path, browser: str | None) -> int:
-    """Write and print the reports; the exit code the verdict implies."""
+def _each_scenario(
+    runner: Runner, chosen: list[Scenario], run_dir: Path, runs: list[ScenarioRun], causes: list[str]
+) -> None:
+    from probe.runner import ScenarioRun
+    from probe.runner.run import scenario_dir
+
+    for scenario in chosen:
+        if interrupts.received():
+            return
+        try:
+            folder = scenario_dir(run_dir, scenario.name)
+        except (OSError, ValueError) as exc:
+            causes.append(f"{run_dir}: cannot create the evidence folder of {scenario.name!r} ({_why(exc)})")
+            return
+        with err.status(safe_text(f"{scenario.name} running…", "bold")):
+            try:
+                runs.append(runner.run_scenario(scenario, folder))
+            except Exception as exc:
+                runs.append(ScenarioRun(scenario.name, folder, _internal(exc)))
+                raise
+        unwritten = runs[-1].unwritten
+        if unwritten:
+            listed = "" if "manifest.json" in unwritten else "; its manifest.json lists what is missing"
+            causes.append(f"{folder}: could not write {by_reason(unwritten)}{listed}")
+            return  # the disk is full or read-only: the next scenario could not be kept either
+
+
+def _why(exc: BaseException) -> str:
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+
+
+def _progress(line: str) -> None:
+    """A runner progress line: inert text (it quotes scenario names and the site's URLs)."""
+    err.print(Text("  ") + Text(one_line(line)), soft_wrap=True)
+
+
+def _judge_run(run: ScenarioRun, suite: Suite) -> Judged:
+    """Judge a scenario's evidence folder; one whose HAR could not be written is an error."""
+    from probe.analysis import analyse_timeline
+    from probe.findings import ScenarioResult
+    from probe.timeline import Timeline
+
+    if (run.evidence_dir / "evidence.har").is_file():
+        # without its suite.json the folder is judged with the suite this run used
+        return judge_bundle(run.evidence_dir, suite if "suite.json" in run.unwritten else None)
+    why = run.unwritten.get("evidence.har", "missing")
+    result = ScenarioResult(
+        name=run.name,
+        status="error",
+        error=f"evidence.har could not be written ({why}); nothing to judge",
+        evidence_dir=str(run.evidence_dir),
+    )
+    empty = Timeline(run.name, [])
+    return Judged(result, empty, suite, analyse_timeline(empty, suite))
+
+
+def _report(
+    judged: list[Judged],
+    suite_name: str | None,
+    out: Path,
+    browser: str | None,
+    causes: list[str] | None = None,
+) -> int:
+    """Write and print the reports, then the cause if any; the exit code the verdict implies."""
+    causes = list(causes or [])
     report = build_report(judged, suite_name, browser)
-    paths = write_reports(out, report, judged)
+    try:
+        paths = write_reports(out, report, judged)
+    except ReportsNotWritten as exc:
+        paths = exc.written
+        causes.append(f"{out}: {exc}")
     console = Console(highlight=False)
     render_console(report, console)
-    console.print(f"evidence and reports: {out}")
+    console.print(safe_text(f"evidence and reports: {out}"), soft_wrap=True)
     for kind, path in paths.items():
         if kind != "json":
-            console.print(f"  {kind:>5}: {path}", soft_wrap=True)
-    # the very last line, bare and never wrapped, so scripts can take it with `tail -n 1`
-    click.echo(str(paths["json"].resolve()))
-    return report.exit_code
+            console.print(safe_text(f"  {kind:>5}: {path}"), soft_wrap=True)
+    if causes:
+        say("; ".join(causes))
+    if "json" in paths:
+        # the very last line, bare and never wrapped, so scripts can take it with `tail -n 1`
+        click.echo(str(paths["json"].resolve()))
+    return EXIT_TOOL_ERROR if causes else report.exit_code
 
 
 _run_options = [
@@ -188,7 +381,7 @@ def browser(browser_path: str | None) -> None:
             choice = find_browser(playwright, browser_path)
     except BrowserNotFound as exc:
         fail(str(exc))
-    click.echo(f"browser: {choice.executable or 'Playwright chromium'} ({choice.source})")
+    click.echo(one_line(f"browser: {choice.executable or 'Playwright chromium'} ({choice.source})"))
 
 
 def _phase_spec(value: str | None) -> str | int | None:
@@ -227,6 +420,7 @@ def replay(
     from probe.suite import SuiteError, load_suite
 
     out = _exact_run_dir(run_dir, out) or out
+    _Log.folder = out  # a traceback goes beside the reports when their folder was named
     try:
         # replay needs the suite's category mapping only, not its offline routes
         suite = load_suite(suite_path, routes_must_exist=False) if suite_path else None
@@ -254,9 +448,11 @@ def replay(
             browser = None
     except (SuiteError, HarError, ValueError) as exc:
         fail(str(exc))
+    except OSError as exc:
+        fail(f"{exc.filename or evidence}: cannot read or write ({exc.strerror or exc})")
     for j in judged:
         for note in j.result.notes:
-            err.print(f"  note: {note}", markup=False)
+            err.print(Text("  note: ") + Text(one_line(note)), soft_wrap=True)
     sys.exit(_report(judged, judged[0].suite.name if suite is None else suite.name, target, browser))
 
 
@@ -289,7 +485,7 @@ def verify(folder: Path) -> None:
     for each in folders:
         result = verify_folder(each)
         for line in result.lines():
-            click.echo(f"{each}: {line}")
+            click.echo(one_line(f"{each}: {line}"))  # file names come from the manifest
         worst = max(worst, result.exit_code)
     sys.exit(worst)
 
@@ -303,6 +499,6 @@ def redact(folder: Path) -> None:
         for bundle in bundles:
             summary = redact_bundle(bundle)
             counts = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.counts.items())) or "nothing"
-            click.echo(f"{bundle}: redacted {counts}")
+            click.echo(one_line(f"{bundle}: redacted {counts}"))
     except (HarError, ValueError) as exc:
         fail(str(exc))

@@ -6,8 +6,10 @@ report: nothing is judged from memory.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from probe.analysis import Analysis, analyse_timeline, checklist
 from probe.evidence import HarRead, apply_phases, load_bundle, load_har
 from probe.evidence.manifest import read_manifest
 from probe.findings import Report, ScenarioResult, ToolInfo
-from probe.report import write_html, write_json, write_junit
+from probe.report import dumps_json, render_html, render_junit
 from probe.rules import RULE_IDS
 from probe.signals import decode_timeline_signals
 from probe.suite import Suite
@@ -112,25 +114,70 @@ def build_report(judged: Sequence[Judged], suite_name: str | None, browser: str 
     )
 
 
+class ReportsNotWritten(OSError):
+    """Some reports could not be written (full disk, read-only folder); the others were."""
+
+    def __init__(self, written: dict[str, Path], failed: dict[str, str]) -> None:
+        super().__init__(f"could not write {by_reason(failed)}")
+        self.written, self.failed = written, failed
+
+
+def by_reason(failed: dict[str, str]) -> str:
+    """File names grouped by why they failed: ``a, b (No space left on device); c (...)``."""
+    names: dict[str, list[str]] = {}
+    for name, why in failed.items():
+        names.setdefault(why, []).append(name)
+    return "; ".join(f"{', '.join(group)} ({why})" for why, group in names.items())
+
+
 def write_reports(out: Path, report: Report, judged: Sequence[Judged]) -> dict[str, Path]:
-    """report.json, report.xml (JUnit) and report.html into ``out``."""
+    """report.json, report.xml (JUnit) and report.html into ``out``, each whole or not at all.
+
+    Raises ReportsNotWritten naming each report that could not be written, after trying them all.
+    """
     out.mkdir(parents=True, exist_ok=True)
     classes = {j.result.name: j.analysis.classes for j in judged}
 
     def classify_for(name: str) -> Any:
         return lambda entry: classes[name].get(entry.index, "third-party")
 
-    return {
-        "json": write_json(out / "report.json", report),
-        "junit": write_junit(out / "report.xml", report, RULE_IDS),
-        "html": write_html(
-            out / "report.html",
+    def html() -> str:
+        return render_html(
             report,
             {j.result.name: j.timeline for j in judged},
             {j.result.name: j.screenshots for j in judged},
             classify={name: classify_for(name) for name in classes},
-        ),
+        )
+
+    renderers: dict[str, tuple[str, Callable[[], str]]] = {
+        # the verdict first: with room for one file only, report.json is the one to have
+        "json": ("report.json", lambda: dumps_json(report)),
+        "junit": ("report.xml", lambda: render_junit(report, RULE_IDS)),
+        "html": ("report.html", html),
     }
+    written: dict[str, Path] = {}
+    failed: dict[str, str] = {}
+    for kind, (name, render) in renderers.items():
+        try:
+            written[kind] = _write_whole(out / name, render())
+        except OSError as exc:
+            failed[name] = exc.strerror or str(exc)
+    if failed:
+        raise ReportsNotWritten(written, failed)
+    return written
+
+
+def _write_whole(target: Path, text: str) -> Path:
+    """Write beside and rename: a CI job never picks up a half-written report, a full disk leaves none."""
+    partial = target.with_name(target.name + ".partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, target)
+    except OSError:
+        with contextlib.suppress(OSError):  # a read-only folder refuses even this
+            partial.unlink(missing_ok=True)
+        raise
+    return target
 
 
 def browser_of(evidence_dirs: Sequence[Path]) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -119,10 +120,32 @@ class Category(_Strict):
 Choice = Literal["accept_all", "reject_all"] | dict[str, bool]
 
 
+NAME_MAX = 100  # scenario names become folder names; short enough for any file system
+# bidi embeddings, overrides, isolates and marks: they make a name read differently from what it is
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a scenario's evidence folder name (one path component), or None."""
+    if not name.strip():
+        return "must not be empty"
+    if len(name) > NAME_MAX:
+        return f"is {len(name)} characters long; at most {NAME_MAX}"
+    if "/" in name or "\\" in name:
+        return "must not contain a path separator ('/' or '\\')"
+    if name in (".", ".."):
+        return "must not be '.' or '..'"
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        return "must not contain control characters"
+    if any(c in BIDI_CONTROLS for c in name):
+        return "must not contain bidi control characters"
+    return None
+
+
 class Scenario(_Strict):
     """One scenario: a fresh browser context, an optional decision, an optional later change."""
 
-    name: str
+    name: str  # also its evidence folder's name: one safe path component
     decision: Choice | None = None  # None: never answer the banner
     revoke: Choice | None = None  # change of mind after browsing, through the reopened preferences
     via_preferences: bool = False  # make the decision through the preferences UI, not the banner buttons
@@ -138,6 +161,21 @@ class Scenario(_Strict):
             data["decision"] = data.pop("choose")
             data.setdefault("via_preferences", True)
         return data
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, value: str) -> str:
+        problem = name_problem(value)
+        if problem is not None:
+            raise ValueError(f"scenario name {value!r} {problem} (it names the evidence folder)")
+        return value
+
+    @model_validator(mode="after")
+    def _revoke_after_decision(self) -> Scenario:
+        if self.revoke is not None and self.decision is None:
+            message = f"scenario {self.name!r} revokes without a decision: give it a decision too"
+            raise _error_at(("revoke",), message, None)
+        return self
 
 
 class Action(_Strict):
@@ -355,6 +393,18 @@ class Suite(_Strict):
             }
             resolved.append(sc.model_copy(update=update) if update else sc)
         return resolved
+
+    @field_validator("scenarios", mode="after")
+    @classmethod
+    def _unique_names(cls, value: list[Scenario]) -> list[Scenario]:
+        # each name is an evidence folder: a second one would overwrite the first
+        first: dict[str, int] = {}
+        for i, sc in enumerate(value):
+            if sc.name in first:
+                message = f"scenario name {sc.name!r} is used twice (scenarios {first[sc.name]} and {i})"
+                raise _error_at((i, "name"), message, sc.name)
+            first[sc.name] = i
+        return value
 
     def resolve(self, choice: Choice) -> dict[str, bool]:
         """A choice as CMP category -> granted, required categories always granted."""

@@ -58,6 +58,8 @@ class Manifest(_Strict):
     redacted: bool = False
     redaction: Redaction | None = None
     files: dict[str, str] = Field(default_factory=dict)  # relative POSIX path -> sha256
+    # files probe meant to write but could not (full disk, read-only folder): name -> why
+    unwritten: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("started", "ended", mode="before")
     @classmethod
@@ -109,7 +111,10 @@ def write_manifest(directory: str | Path, **meta: Any) -> Manifest:
     directory = Path(directory)
     meta.pop("files", None)
     manifest = Manifest(**meta, files=hash_files(directory))
-    text = json.dumps(manifest.model_dump(mode="json"), indent=2) + "\n"
+    data = manifest.model_dump(mode="json")
+    if not data["unwritten"]:
+        del data["unwritten"]  # a complete folder's manifest reads exactly as before the field existed
+    text = json.dumps(data, indent=2) + "\n"
     # write beside and rename: a reader never sees half a manifest
     fd, tmp = tempfile.mkstemp(prefix=".manifest-", dir=directory)
     try:
@@ -167,7 +172,11 @@ class VerifyResult:
         out = [f"altered: {name} (sha256 differs from the manifest)" for name in self.altered]
         out += [f"missing: {name} (listed in the manifest, not in the folder)" for name in self.missing]
         out += [f"unexpected: {name} (in the folder, not in the manifest)" for name in self.unexpected]
-        return out or [f"intact ({len(self.manifest.files) if self.manifest else 0} files)"]
+        out = out or [f"intact ({len(self.manifest.files) if self.manifest else 0} files)"]
+        unwritten = self.manifest.unwritten if self.manifest else {}
+        return out + [
+            f"not written: {name} (probe could not write it: {why})" for name, why in unwritten.items()
+        ]
 
 
 def verify(directory: str | Path) -> VerifyResult:

@@ -1,4 +1,7 @@
-"""Terminal report: one table per scenario, a summary line and the audit checklist (rich)."""
+"""Terminal report: one table per scenario, a summary line and the audit checklist (rich).
+
+Every string here may come from the audited site or a suite: it goes through ``safe_text``.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from rich.text import Text
 from probe.findings import ChecklistItem, EvidenceRef, Finding, Report, ScenarioResult
 from probe.report.order import sorted_findings
 from probe.report.summary import summarize
+from probe.report.text import plain, safe_text
 
 _STATUS_STYLE = {"pass": "bold green", "fail": "bold red", "error": "bold magenta"}
 _SEVERITY_LABEL = {"error": ("FAIL", "bold red"), "warning": ("WARN", "yellow"), "info": ("INFO", "cyan")}
@@ -20,20 +24,22 @@ def render_console(report: Report, console: Console | None = None) -> None:
     out = console or Console()
     title = Text("probe report", style="bold")
     if report.suite:
-        title.append(f"  suite {report.suite}", style="")
-    title.append(f"  ({report.tool.name} {report.tool.version}", style="dim")
-    title.append(f", {report.tool.browser})" if report.tool.browser else ")", style="dim")
+        title.append(plain(f"  suite {report.suite}"), style="")
+    title.append(plain(f"  ({report.tool.name} {report.tool.version}"), style="dim")
+    title.append(plain(f", {report.tool.browser})") if report.tool.browser else ")", style="dim")
     out.print(title)
     for scenario in report.scenarios:
         out.print(_scenario_table(scenario))
     summary = summarize(report)
-    out.print(Text(summary.verdict.upper(), style=_STATUS_STYLE[summary.verdict]), Text(summary.sentence()))
+    out.print(
+        safe_text(summary.verdict.upper(), _STATUS_STYLE[summary.verdict]), safe_text(summary.sentence())
+    )
     if report.checklist:
         out.print(_checklist_table(report.checklist))
 
 
 def _scenario_table(scenario: ScenarioResult) -> Table:
-    title = Text(f"{scenario.name}  ")
+    title = safe_text(f"{scenario.name}  ")
     title.append(scenario.status.upper(), style=_STATUS_STYLE[scenario.status])
     table = Table(title=title, title_justify="left", expand=True, show_lines=False)
     table.add_column("status", no_wrap=True)
@@ -43,13 +49,13 @@ def _scenario_table(scenario: ScenarioResult) -> Table:
     table.add_column("message", ratio=3, overflow="fold")
     table.add_column("evidence", ratio=2, overflow="fold")
     if scenario.status == "error":
-        # Text() everywhere: messages and URLs come from the site and may contain rich markup.
+        # safe_text() everywhere: messages and URLs come from the site (markup, terminal controls)
         table.add_row(
             Text("ERROR", style=_STATUS_STYLE["error"]),
             "",
             "",
             "",
-            Text(scenario.error or "unknown error"),
+            safe_text(scenario.error or "unknown error"),
             "",
         )
     for finding in sorted_findings(scenario.findings):
@@ -62,11 +68,11 @@ def _scenario_table(scenario: ScenarioResult) -> Table:
 def _finding_cells(f: Finding) -> tuple[Text, Text, Text, Text, Text, Text]:
     label, style = _SEVERITY_LABEL.get(f.severity, (f.severity.upper(), ""))
     return (
-        Text(label, style=style),
-        Text(f.rule, style="bold"),
-        Text(f.severity),
-        Text(f.phase or "-"),
-        Text(f.message),
+        safe_text(label, style),
+        safe_text(f.rule, "bold"),
+        safe_text(f.severity),
+        safe_text(f.phase or "-"),
+        safe_text(f.message),
         _evidence_text(f.evidence),
     )
 
@@ -78,7 +84,7 @@ def _evidence_text(refs: list[EvidenceRef]) -> Text:
     text = Text()
     if first.entry is not None:
         text.append(f"#{first.entry} ", style="dim")
-    text.append(first.url or "(no url)")
+    text.append(plain(first.url or "(no url)"))
     if len(refs) > 1:
         text.append(f" (+{len(refs) - 1} more)", style="dim")
     return text
@@ -92,9 +98,9 @@ def _checklist_table(items: list[ChecklistItem]) -> Table:
     table.add_column("evidence", ratio=2, overflow="fold")
     for item in items:
         table.add_row(
-            Text(item.answer, style=_ANSWER_STYLE.get(item.answer, "")),
-            Text(item.question),
-            Text(item.detail),
+            safe_text(item.answer, _ANSWER_STYLE.get(item.answer, "")),
+            safe_text(item.question),
+            safe_text(item.detail),
             _evidence_text(item.evidence),
         )
     return table

@@ -260,4 +260,8 @@ def _mark_title(e: Entry, t0: float, phase: str, label: str, flag: tuple[str, li
 
 
 def _utc(t: float) -> str:
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
+    try:
+        return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
+    except (OverflowError, OSError, ValueError):
+        # a HAR may say year 9999 with a negative offset: a time, but outside datetime's calendar
+        return f"{t:.3f} s since 1970-01-01 UTC"

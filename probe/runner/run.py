@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,9 +19,10 @@ from probe.browser import BrowserChoice, context_options, find_browser, launch
 from probe.capture import NOISE_CONTEXT, CaptureProxy, Router
 from probe.cmp import CmpError
 from probe.evidence.har_writer import build_har, iso, write_har
-from probe.evidence.manifest import write_manifest
+from probe.evidence.manifest import MANIFEST_NAME, write_manifest
+from probe.interrupts import Interrupted, cancellable
 from probe.runner.session import ScenarioError, ScenarioSession
-from probe.suite import Scenario, Suite
+from probe.suite import Scenario, Suite, name_problem
 
 Progress = Callable[[str], None]
 
@@ -31,6 +35,7 @@ class ScenarioRun:
     evidence_dir: Path
     error: str | None = None
     phases: list[str] = field(default_factory=list)
+    unwritten: dict[str, str] = field(default_factory=dict)  # file -> why it could not be written
 
 
 def router_for(suite: Suite, *, live: bool = False, sink_segment: bool = False) -> Router:
@@ -95,24 +100,38 @@ class Runner:
         self.proxy.stop()
 
     def run_scenario(self, scenario: Scenario, out: Path) -> ScenarioRun:
-        """Run one scenario and write its evidence folder, whatever happened."""
+        """Run one scenario and write its evidence folder, whatever happened.
+
+        An interrupt (see probe.interrupts) ends the scenario as an error; an unexpected exception or
+        a bare KeyboardInterrupt is raised again once the evidence so far is written.
+        """
         out.mkdir(parents=True, exist_ok=True)
         started = time.time()
         session = ScenarioSession(self, self.suite, scenario, out)
+        self.progress(f"{scenario.name} · started")
         error: str | None = None
+        reraise: BaseException | None = None
         try:
-            session.run()
+            with cancellable():
+                session.run()
         except (ScenarioError, CmpError) as exc:
             error = str(exc)
         except PlaywrightError as exc:
-            error = f"browser error: {str(exc).splitlines()[0]}"
-        if error and not self.connected:
+            error = f"browser error: {_first_line(exc)}"
+        except Interrupted as exc:
+            error = f"interrupted by {exc.signame}"
+        except KeyboardInterrupt as exc:
+            error, reraise = "interrupted by SIGINT", exc
+        except OSError as exc:  # a phase snapshot could not be written: full disk, read-only folder
+            error = f"cannot write {Path(exc.filename).name if exc.filename else 'evidence'}: {_why(exc)}"
+        except Exception as exc:  # a bug in probe: keep the evidence, then let the caller report it
+            error, reraise = f"internal error: {type(exc).__name__}: {_first_line(exc)}", exc
+        if error and reraise is None and not error.startswith("interrupted") and not self.connected:
             error = f"browser died: {error}"
         if error:
             self.progress(f"{scenario.name} · ERROR {error}")
-            session.error_screenshot()
-        session.close()
-        self.save_evidence(
+        self._wind_up(session, error)
+        unwritten = self.save_evidence(
             out,
             user=session.user,
             scenario=scenario.name,
@@ -121,7 +140,18 @@ class Runner:
             error=error,
         )
         self.proxy.recorder.forget(session.user)
-        return ScenarioRun(scenario.name, out, error, [p["phase"] for p in session.phases])
+        if reraise is not None:
+            raise reraise
+        return ScenarioRun(scenario.name, out, error, [p["phase"] for p in session.phases], unwritten)
+
+    def _wind_up(self, session: ScenarioSession, error: str | None) -> None:
+        """Error screenshot and closing the context: best effort, the evidence is written after it."""
+        steps = [("error screenshot", session.error_screenshot)] if error else []
+        for what, step in [*steps, ("closing the page", session.close)]:
+            try:
+                step()
+            except Exception as exc:  # noqa: BLE001 - a failure here must not cost the evidence
+                self.progress(f"{session.scenario.name} · {what} failed: {_first_line(exc)}")
 
     def new_context(self, user: str, *, gpc: bool = False) -> BrowserContext:
         """A fresh browser context whose traffic the proxy tags with ``user``."""
@@ -141,8 +171,12 @@ class Runner:
         phases: list[dict[str, Any]],
         started: float,
         error: str | None = None,
-    ) -> None:
-        """Write evidence.har, suite.json and manifest.json for one context's recording."""
+    ) -> dict[str, str]:
+        """Write evidence.har, suite.json and, last, manifest.json for one context's recording.
+
+        Returns the files that could not be written (full disk, read-only folder) with why; the
+        manifest lists them too, so a reader knows the folder is incomplete rather than guessing.
+        """
         connected = self._browser is not None and self._browser.is_connected()
         version = self._browser.version if connected and self._browser is not None else "unknown"
         har = build_har(
@@ -154,18 +188,72 @@ class Runner:
         )
         if error:
             har["log"]["_probe"]["error"] = error
-        write_har(out / "evidence.har", har)
-        (out / "suite.json").write_text(self.suite.model_dump_json(indent=1), encoding="utf-8")
-        write_manifest(
-            out,
-            browser={"name": "chromium", "version": version},
-            scenario=scenario,
-            suite_sha256=self.suite.sha256,
-            started=iso(started),
-            ended=iso(time.time()),
+        unwritten: dict[str, str] = {}
+        suite_json = self.suite.model_dump_json(indent=1)
+        _write_whole(out / "evidence.har", lambda path: write_har(path, har), unwritten)
+        _write_whole(
+            out / "suite.json", lambda path: path.write_text(suite_json, encoding="utf-8"), unwritten
         )
+        try:
+            write_manifest(
+                out,
+                browser={"name": "chromium", "version": version},
+                scenario=scenario,
+                suite_sha256=self.suite.sha256,
+                started=iso(started),
+                ended=iso(time.time()),
+                unwritten=dict(unwritten),
+            )
+        except OSError as exc:
+            unwritten[MANIFEST_NAME] = _why(exc)
+        return unwritten
+
+
+def _write_whole(path: Path, write: Callable[[Path], None], unwritten: dict[str, str]) -> None:
+    """Write a file beside its name and rename it: a full disk leaves no half file to be hashed."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        write(partial)
+        os.replace(partial, path)
+    except OSError as exc:
+        unwritten[path.name] = _why(exc)
+        with contextlib.suppress(OSError):  # a read-only folder refuses even this
+            partial.unlink(missing_ok=True)  # frees the space the manifest needs
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def new_run_dir(parent: Path) -> Path:
+    """A new run folder under ``parent``, created by this call alone (two runs never share one)."""
+    parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(100):
+        folder = parent / run_id()
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue  # another run took this name in the same second; draw again
+        return folder
+    raise FileExistsError(f"{parent}: no free run folder name after 100 tries")
+
+
+def scenario_dir(run_dir: Path, name: str) -> Path:
+    """The new, empty evidence folder of scenario ``name``: a direct child of ``run_dir``."""
+    problem = name_problem(name)
+    if problem is not None:
+        # suites refuse such names at load; this guards scenarios made in code
+        raise ValueError(f"scenario name {name!r} {problem}")
+    folder = run_dir / name
+    folder.mkdir()  # exist_ok=False: one scenario's evidence never overwrites another's
+    return folder
 
 
 def run_id() -> str:
-    """A sortable run folder name."""
-    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    """A sortable run folder name: the UTC time, then a random part so that names never collide."""
+    return f"{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
