@@ -32,13 +32,16 @@ _SETTINGS_PATH = re.compile(r"/v1/projects/[^/]+/settings$")
 # What analytics-next exposes in the page: its event queue (events not yet through the plugins), the
 # delivery strategy it was loaded with (load options win over the CDN settings, as in its own merge),
 # and, through a listener probe adds once per page, when the last event went through the plugins
-# (into the batch buffer, when batching). null when no loaded analytics-next is on the page.
+# (into the batch buffer, when batching) and since when it has been listening. null when no loaded
+# analytics-next is on the page.
 PAGE_STATE_JS = """() => {
   const a = window.analytics;
   if (!a || Array.isArray(a) || !a.queue || !a.queue.queue || !a.settings) return null;
   if (!a.__probeDelivery) {
-    a.__probeDelivery = {last: 0};
-    try { a.queue.on('flush', () => { a.__probeDelivery.last = Date.now(); }); } catch (e) {}
+    a.__probeDelivery = {last: 0, attached: Date.now()};
+    const seen = () => { a.__probeDelivery.last = Date.now(); };
+    // an empty queue delivers at once (delivery_*), a busy one through its flush loop ('flush')
+    try { ['delivery_success', 'delivery_failure', 'flush'].forEach((e) => a.queue.on(e, seen)); } catch (e) {}
   }
   const seg = (o) => (o && o.integrations && o.integrations['Segment.io']) || null;
   const fromOptions = seg(a.options), fromCdn = seg(a.settings.cdnSettings);
@@ -47,6 +50,7 @@ PAGE_STATE_JS = """() => {
   return {
     pending: typeof q.todo === 'number' ? q.todo : (q.length || 0),
     last: a.__probeDelivery.last,
+    attached: a.__probeDelivery.attached,
     strategy: strategy && strategy.strategy || null,
     timeout: strategy && strategy.config && strategy.config.timeout,
     size: strategy && strategy.config && strategy.config.size,
@@ -75,6 +79,7 @@ class PageState:
 
     pending: int
     last_delivery: float  # epoch seconds the last event went through the plugins; 0: none seen
+    watched_since: float  # epoch seconds probe's listener was added; events before it were not seen
     delivery: Delivery
 
 
@@ -144,11 +149,11 @@ def read_page_state(page: Page | None) -> PageState | None:
         return None
     batching = _batching({"strategy": raw.get("strategy"), "config": raw})
     delivery = Delivery(batching.delay_ms, batching.size, "page") if batching else Delivery(source="page")
-    pending = raw.get("pending")
-    last = raw.get("last")
+    pending, last, attached = raw.get("pending"), raw.get("last"), raw.get("attached")
     return PageState(
         pending=int(pending) if isinstance(pending, int | float) else 0,
         last_delivery=float(last) / 1000 if isinstance(last, int | float) else 0.0,
+        watched_since=float(attached) / 1000 if isinstance(attached, int | float) else 0.0,
         delivery=delivery,
     )
 
@@ -181,18 +186,44 @@ class Waiter:
         the delivery delay out (a page that is gone sends its batch at once, on ``pagehide``).
         """
         start = time.time()
+        batched = False  # whether this wait had to cover an event sitting in the batch buffer
+        widest = 0.0  # the longest window it needed (recorded)
         while True:
             state = read_page_state(page)
             delivery = self.delivery(state) if delay else Delivery()
-            window = (self.quiet_ms + delivery.delay_ms) / 1000
+            held = self._may_hold(state, delivery)
+            batched |= held
+            window = (self.quiet_ms + (delivery.delay_ms if held else 0)) / 1000
+            widest = max(widest, window)
             inflight, last = self.recorder.activity(self.user)
             anchor = max(last, since or 0.0, state.last_delivery if state else 0.0)
             queued = state.pending if state else 0
             now = time.time()
             settled = inflight <= 0 and queued <= 0 and now - anchor >= window
             if settled or now - start >= (self.max_ms + delivery.delay_ms) / 1000:
-                return self._record(after, reason, delivery, window, start, settled, state)
+                why = reason or ("delivery delay" if batched else "quiet window")
+                return self._record(after, why, delivery, widest, start, settled, state)
             time.sleep(POLL_S)
+
+    def _may_hold(self, state: PageState | None, delivery: Delivery) -> bool:
+        """Whether an event may still sit in the page's batch buffer.
+
+        Where the page can be read: until a batch request left after the last event went into the
+        buffer (a batch takes the whole buffer), or, when no event was seen since probe started
+        listening, after that moment (an event handed over before it may still be waiting).
+        Elsewhere: whenever the site batches.
+        """
+        if not delivery.delay_ms:
+            return False
+        if state is None or delivery.source != "page":
+            return True
+        after = state.last_delivery or state.watched_since
+        return not any(
+            f.request.method == "POST"
+            and f.request.path.split("?", 1)[0].rstrip("/").endswith(("/b", "/batch"))
+            and f.request.timestamp_start >= after
+            for f in self.recorder.flows(self.user)
+        )
 
     def flush(self, context: BrowserContext) -> Wait:
         """Close the context's pages as a tab closes (``pagehide`` runs), then wait for what they send."""
@@ -214,10 +245,9 @@ class Waiter:
         settled: bool,
         state: PageState | None,
     ) -> Wait:
-        why = reason or ("delivery delay" if delivery.delay_ms else "quiet window")
         return Wait(
             after=after,
-            reason=why if settled else f"{why}: gave up, traffic did not settle",
+            reason=reason if settled else f"{reason}: gave up, traffic did not settle",
             window_ms=round(window * 1000),
             waited_ms=round((time.time() - start) * 1000),
             settled=settled,
