@@ -117,7 +117,7 @@ def _check_events(text: str) -> None:
 
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            line = event.start_mark.line + 1
+            line = event.start_mark.line + 1 if event.start_mark else None
             if isinstance(event, yaml.AliasEvent):
                 if event.anchor not in sizes:
                     if any(a == event.anchor for a, _, _ in open_nodes):
@@ -125,11 +125,11 @@ def _check_events(text: str) -> None:
                             f"YAML alias *{event.anchor} refers to a node that holds it", line
                         )
                     raise SuiteReadError(f"YAML alias *{event.anchor} names no anchor before it", line)
-                count, height = sizes[event.anchor]
+                count, below = sizes[event.anchor]
                 total += count
-                if len(open_nodes) + height > MAX_DEPTH:
+                if len(open_nodes) + below > MAX_DEPTH:
                     raise SuiteReadError(_depth_cause(), line)
-                leaf(height)
+                leaf(below)
             elif isinstance(event, yaml.ScalarEvent):
                 total += 1
                 if event.anchor is not None:
@@ -141,10 +141,10 @@ def _check_events(text: str) -> None:
                 open_nodes.append((event.anchor, total, [0]))
                 total += 1
             elif isinstance(event, yaml.CollectionEndEvent):
-                anchor, started, height = open_nodes.pop()
+                anchor, started, tallest = open_nodes.pop()
                 if anchor is not None:
-                    sizes[anchor] = (total - started, height[0])
-                leaf(height[0])
+                    sizes[anchor] = (total - started, tallest[0])
+                leaf(tallest[0])
             else:
                 continue
             if total > MAX_NODES:
@@ -155,7 +155,9 @@ def _check_events(text: str) -> None:
                 )
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. NUL: no mark
         line = text.count("\n", 0, exc.position) + 1
-        raise SuiteReadError(f"not valid YAML (character 0x{exc.character:02X} is not allowed)", line) from exc
+        raise SuiteReadError(
+            f"not valid YAML (character 0x{exc.character:02X} is not allowed)", line
+        ) from exc
     except yaml.YAMLError as exc:
         raise _yaml_error(exc) from exc
 

@@ -27,6 +27,14 @@ _STRING_REST = re.compile(rb'[^"\\]*+(?:\\.[^"\\]*+)*+', re.S)  # stops at the c
 _ATOM_REST = re.compile(rb'[^\s,:\[\]{}"]*+')  # a number or literal runs to the next delimiter
 _QUOTE = ord('"')
 
+
+def _end(pattern: re.Pattern[bytes], buf: bytes | bytearray, pos: int = 0) -> int:
+    """Where ``pattern`` stops matching at ``pos`` (each pattern here also matches nothing)."""
+    match = pattern.match(buf, pos)
+    assert match is not None
+    return match.end()
+
+
 CHUNK = 1 << 16
 
 
@@ -66,7 +74,7 @@ def aligned_chunks(
                 yield _counted(pending, stats)
             return
         buf = pending + data if pending else data
-        cut = _WHOLE_TOKENS.match(buf).end()
+        cut = _end(_WHOLE_TOKENS, buf)
         if cut == 0:
             # the whole buffer is the start of one token: read on to its end
             whole, cut = _finish_token(bytearray(buf), read, size, max_token)
@@ -91,13 +99,13 @@ def _finish_token(
     pos = 1 if is_string else 0  # resume point: everything before it is known to be inside the token
     while True:
         if is_string:
-            pos = _STRING_REST.match(buf, pos).end()
+            pos = _end(_STRING_REST, buf, pos)
             if pos < len(buf) and buf[pos] == _QUOTE:
                 end = pos + 1
                 break
             # else the data ends inside the string, perhaps between a backslash and what it escapes
         else:
-            pos = _ATOM_REST.match(buf, pos).end()
+            pos = _end(_ATOM_REST, buf, pos)
             if pos < len(buf):
                 end = pos
                 break
@@ -109,4 +117,4 @@ def _finish_token(
         buf += more
     if end > max_token:
         raise TokenTooLong(end)
-    return buf, _WHOLE_TOKENS.match(buf, end).end()
+    return buf, _end(_WHOLE_TOKENS, buf, end)
