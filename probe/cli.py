@@ -31,6 +31,7 @@ from probe.report import render_console
 from probe.report.text import one_line, safe_text
 
 if TYPE_CHECKING:
+    from probe.capture import Upstream
     from probe.runner import Runner, ScenarioRun
     from probe.suite import Scenario, Suite
 
@@ -132,6 +133,7 @@ def _run(
     live: bool,
     sink_segment: bool,
     redact: bool,
+    upstream: Upstream | None = None,
 ) -> None:
     from probe.suite import SuiteError, load_suite
 
@@ -146,7 +148,7 @@ def _run(
     run_dir = _make_run_dir(exact, out)
     _Log.folder = run_dir
     with interrupts.watch():
-        runs, causes = _run_scenarios(suite, chosen, run_dir, headed, browser_path, live, sink_segment)
+        runs, causes = _run_scenarios(suite, chosen, run_dir, headed, browser_path, live, sink_segment, upstream)
         # from here on an interrupt is only noted: the evidence is complete, the reports follow
         if redact:
             for scenario_run in runs:
@@ -186,6 +188,7 @@ def _run_scenarios(
     browser_path: str | None,
     live: bool,
     sink_segment: bool,
+    upstream: Upstream | None = None,
 ) -> tuple[list[ScenarioRun], list[str]]:
     """Run the scenarios until done, interrupted or unable to write; the runs and the causes to tell."""
     from playwright.sync_api import sync_playwright
@@ -206,6 +209,7 @@ def _run_scenarios(
                     headed=headed,
                     live=live,
                     sink_segment=sink_segment,
+                    upstream=upstream,
                     progress=_progress,
                 )
             with runner:
@@ -337,6 +341,23 @@ def _with_run_options(fn):  # type: ignore[no-untyped-def]
 @_with_run_options
 @click.option("--live", is_flag=True, help="Forward traffic upstream instead of the suite's offline routes.")
 @click.option("--sink-segment", is_flag=True, help="Live mode: answer Segment ingestion locally.")
+@click.option(
+    "--upstream-ca",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Live mode: also trust this CA (PEM) for upstream TLS, besides the system store (repeatable).",
+)
+@click.option(
+    "--upstream-insecure",
+    is_flag=True,
+    help="Live mode: do not verify upstream TLS certificates (said loudly; recorded in the evidence).",
+)
+@click.option(
+    "--upstream-resolve",
+    multiple=True,
+    metavar="HOST=ADDRESS[:PORT]",
+    help="Live mode: connect to ADDRESS for HOST; the Host header and TLS name stay HOST (repeatable).",
+)
 def run(
     suite: Path,
     scenarios: tuple[str, ...],
@@ -347,9 +368,19 @@ def run(
     redact: bool,
     live: bool,
     sink_segment: bool,
+    upstream_ca: tuple[Path, ...],
+    upstream_insecure: bool,
+    upstream_resolve: tuple[str, ...],
 ) -> None:
     """Run a suite's scenarios in a real browser and judge the evidence."""
-    _run(suite, scenarios, out, run_dir, headed, browser_path, live, sink_segment, redact)
+    from probe.capture import Resolve, Upstream, UpstreamError
+
+    try:
+        resolve = tuple(Resolve.parse(value) for value in upstream_resolve)
+    except UpstreamError as exc:
+        fail(str(exc))
+    upstream = Upstream(ca_files=upstream_ca, insecure=upstream_insecure, resolve=resolve)
+    _run(suite, scenarios, out, run_dir, headed, browser_path, live, sink_segment, redact, upstream)
 
 
 @main.command()

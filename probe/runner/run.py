@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from probe.browser import BrowserChoice, context_options, find_browser, launch
-from probe.capture import NOISE_CONTEXT, CaptureProxy, Router
+from probe.capture import NOISE_CONTEXT, CaptureProxy, Router, Upstream
 from probe.cmp import CmpError
 from probe.evidence.har_writer import build_har, iso, write_har
 from probe.evidence.manifest import MANIFEST_NAME, write_manifest
@@ -62,11 +62,19 @@ class Runner:
         headed: bool = False,
         live: bool = False,
         sink_segment: bool = False,
+        upstream: Upstream | None = None,
         progress: Progress = lambda _: None,
     ) -> None:
         self.playwright, self.suite, self.headed, self.progress = playwright, suite, headed, progress
         self.choice: BrowserChoice = find_browser(playwright, browser_path)
-        self.proxy = CaptureProxy(router_for(suite, live=live, sink_segment=sink_segment))
+        router = router_for(suite, live=live, sink_segment=sink_segment)
+        self.live = not router.offline  # a suite without an offline block is live even without --live
+        self.proxy = CaptureProxy(router, upstream=upstream, report=progress)
+        if self.proxy.upstream.insecure:
+            progress(
+                "WARNING: --upstream-insecure: upstream TLS certificates are NOT verified; "
+                "the evidence records it (log._probe.upstream.tls_verify: false)"
+            )
         self._browser: Browser | None = None
 
     @property
@@ -186,6 +194,7 @@ class Runner:
             context=user,
             browser=("chromium", version),
         )
+        har["log"]["_probe"].update(self.proxy.evidence())  # offline or live, and upstream trust
         if error:
             har["log"]["_probe"]["error"] = error
         unwritten: dict[str, str] = {}

@@ -1,0 +1,115 @@
+"""``probe run --live`` against the staging server, as a user runs it: exit codes, causes, kept evidence."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from probe.suite import Suite
+from tests.capture.servers import StagingServer
+from tests.conftest import DEMO, read_har
+
+pytestmark = pytest.mark.e2e
+
+PROBE = str(Path(sys.executable).with_name("probe"))
+CREDENTIALS = "probe:staging-pass"
+
+
+@pytest.fixture(scope="module")
+def staging(demo_suite: Suite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StagingServer]:
+    assert demo_suite.offline is not None
+    server = StagingServer(
+        tmp_path_factory.mktemp("staging-cli"),
+        demo_suite.offline.routes,
+        hosts=["shop.test", "cdn.segment.com"],
+        protected="shop.test",
+        credentials=CREDENTIALS,
+    )
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def suite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo suite as a staging suite: logged in through the URL, one scenario, absolute paths."""
+    data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    start = f"https://{CREDENTIALS}@shop.test/"
+    data.update(name="staging-shop", start_url=start, pages=[start, "https://shop.test/product.html"])
+    data["scenarios"] = ["accept_all"]
+    for route in data["offline"]["routes"]:
+        for key in ("file", "dir"):
+            if key in route:
+                route[key] = str((DEMO.parent / route[key]).resolve())
+    path = tmp_path_factory.mktemp("suite") / "staging.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def probe(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([PROBE, *args], capture_output=True, text=True, timeout=240, check=False)
+
+
+def live_args(suite_file: Path, staging: StagingServer, run_dir: Path) -> list[str]:
+    mapping = [f"{host}=127.0.0.1:{staging.port}" for host in ("shop.test", "cdn.segment.com")]
+    return ["run", str(suite_file), "--live", "--sink-segment", "--run-dir", str(run_dir)] + [
+        arg for m in mapping for arg in ("--upstream-resolve", m)
+    ]
+
+
+def test_live_run_without_the_staging_ca_exits_2_with_the_tls_cause(
+    suite_file: Path, staging: StagingServer, tmp_path: Path
+) -> None:
+    done = probe(*live_args(suite_file, staging, tmp_path / "run"))
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.splitlines()
+    cause = [line.strip() for line in lines if "upstream error: https://shop.test:443" in line]
+    assert len(cause) == 1, done.stderr
+    assert "certificate verify failed" in cause[0].lower() and "--upstream-ca FILE" in cause[0]
+    assert done.stdout.splitlines()[-1] == str((tmp_path / "run" / "report.json").resolve())
+    har = read_har(tmp_path / "run" / "accept_all")
+    assert har["log"]["_probe"]["error"].startswith("site unreachable: https://")
+    assert probe("verify", str(tmp_path / "run" / "accept_all")).returncode == 0
+
+
+def test_live_run_with_the_staging_ca_passes_and_its_evidence_verifies(
+    suite_file: Path, staging: StagingServer, tmp_path: Path
+) -> None:
+    run_dir = tmp_path / "run"
+    done = probe(*live_args(suite_file, staging, run_dir), "--upstream-ca", str(staging.ca))
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "upstream error" not in done.stderr and "WARNING" not in done.stderr
+    verified = probe("verify", str(run_dir / "accept_all"))
+    assert verified.returncode == 0, verified.stdout
+    har = read_har(run_dir / "accept_all")
+    assert har["log"]["_probe"]["upstream"]["tls_verify"] is True
+
+
+@pytest.mark.parametrize(
+    ("extra", "cause"),
+    [
+        (["--upstream-ca", "{bad}"], "not a PEM certificate file"),
+        (["--upstream-ca", "{missing}"], "cannot read it"),
+        (["--upstream-resolve", "shop.test"], "--upstream-resolve wants HOST=ADDRESS[:PORT]"),
+    ],
+)
+def test_unusable_upstream_options_exit_2_with_one_line(
+    suite_file: Path, staging: StagingServer, tmp_path: Path, extra: list[str], cause: str
+) -> None:
+    bad = tmp_path / "bad.pem"
+    bad.write_text("not a certificate")
+    extra = [e.format(bad=bad, missing=tmp_path / "missing.pem") for e in extra]
+    done = probe(*live_args(suite_file, staging, tmp_path / "run"), *extra)
+    assert done.returncode == 2
+    (line,) = [line for line in done.stderr.splitlines() if line.startswith("probe: ")]
+    assert cause in line
+
+
+def test_upstream_options_on_an_offline_run_exit_2(suite_file: Path, tmp_path: Path) -> None:
+    done = probe("run", str(suite_file), "--upstream-insecure", "--run-dir", str(tmp_path / "run"))
+    assert done.returncode == 2
+    assert "apply to live mode only" in done.stderr
