@@ -6,6 +6,7 @@ import json
 import secrets
 import time
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
@@ -30,6 +31,14 @@ class ScenarioError(Exception):
 
 def _choice_action(choice: Choice) -> str:
     return choice if isinstance(choice, str) else "choose"
+
+
+def _without_credentials(url: str) -> str:
+    """A URL without ``user:password@`` (staging basic auth) and fragment, as errors may show it."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
 
 
 def _same_page(a: str, b: str) -> bool:
@@ -159,11 +168,23 @@ class ScenarioSession:
         try:
             response = self.page.goto(url, wait_until="load", timeout=30000)
         except PlaywrightError as exc:
-            raise ScenarioError(f"site unreachable: {url}: {str(exc).splitlines()[0]}") from exc
+            shown = _without_credentials(url)
+            raise ScenarioError(f"site unreachable: {shown}: {str(exc).splitlines()[0]}") from exc
         if response is not None and response.status >= 400:
-            blocked = " (blocked by offline mode: add a route or sink)" if response.status == 502 else ""
-            raise ScenarioError(f"site unreachable: {url} answered HTTP {response.status}{blocked}")
+            shown = _without_credentials(url)
+            raise ScenarioError(f"site unreachable: {shown} answered HTTP {response.status}{self._why(url)}")
         self.settle(f"load {url}", since=started)
+
+    def _why(self, url: str) -> str:
+        """What the proxy knows about a failed page load: offline blocking, or the upstream's error."""
+        if not self.runner.live:
+            return " (blocked by offline mode: add a route or sink)"
+        wanted = _without_credentials(url)
+        for flow in reversed(self.recorder.flows(self.user)):
+            error = flow.metadata.get("probe", {}).get("error")
+            if error and _without_credentials(flow.request.pretty_url) == wanted:
+                return f" (upstream error: {error})"
+        return ""
 
     def settle(self, after: str, *, since: float | None) -> None:
         """Wait for the page (see probe.runner.waiting) and record the wait in the current phase."""

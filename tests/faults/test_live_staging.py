@@ -89,9 +89,9 @@ def test_without_the_staging_ca_the_run_stops_with_the_tls_cause_in_the_evidence
     assert har["log"]["_probe"]["mode"] == "live"
     assert har["log"]["_probe"]["upstream"]["tls_verify"] is True
     assert judge_bundle(run.evidence_dir).result.status == "error"
-    if "offline mode" in run.error:
-        # probe/runner/session.py goto() (not part of this change) calls every 502 an offline block
-        pytest.xfail(f"the live failure is still worded as offline blocking: {run.error}")
+    # the scenario's one-line cause is the upstream's, never "blocked by offline mode"
+    assert "offline mode" not in run.error and "staging-pass" not in run.error  # no basic-auth password
+    assert "(upstream error: " in run.error and "certificate verify failed" in run.error.lower()
 
 
 def test_with_the_staging_ca_the_scenario_runs_end_to_end_and_passes(
