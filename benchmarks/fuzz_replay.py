@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "har"
 PROBE = Path(sys.executable).with_name("probe")
 MEMORY_LIMIT = 3 * 1024**3  # per worker: a blow-up becomes a MemoryError (a crash), not a dead machine
+PARENT_MEMORY_LIMIT = 4 * 1024**3  # the machine is shared: the fuzzer itself must never exhaust it
 
 Files = dict[str, bytes]  # one HAR ("input.har" / "input.har.gz") or a bundle's files
 
@@ -149,7 +150,12 @@ def _json_mutation(rng: random.Random, raw: bytes) -> bytes:
                 else None
             )
             if isinstance(entries, list) and entries:
-                entries.extend(entries * rng.choice([2, 50, 200]))
+                # bounded before it is built: repeating entries that hold huge strings can reach GBs
+                try:
+                    size = len(json.dumps(entries, ensure_ascii=False))
+                except (RecursionError, ValueError):
+                    continue
+                entries.extend(entries * min(rng.choice([2, 50, 200]), MAX_INPUT // max(size, 1)))
         else:
             doc = _set(doc, path, rng.choice(["\\ud800", "\udc00", "\ud83d", "x\x00y", "\u202e", "\ufeff"]))
     ensure_ascii = rng.random() < 0.5
@@ -417,9 +423,12 @@ def run(
 
     def finished(w: Worker) -> None:
         summary.count += 1
-        if progress and summary.count % 1000 == 0:
+        if progress and summary.count % 500 == 0:
+            last = summary.crashes[-1] if summary.crashes else None
+            latest = f" (latest: #{last['id']} {last['why']})" if last else ""
             progress(
                 f"{summary.count}/{count} inputs, {len(summary.crashes)} crashes, {len(summary.hangs)} hangs"
+                + latest
             )
 
     try:
@@ -495,6 +504,7 @@ def main() -> None:
     if args.worker:
         worker()
         return
+    resource.setrlimit(resource.RLIMIT_AS, (PARENT_MEMORY_LIMIT, PARENT_MEMORY_LIMIT))
     summary = run(
         args.seed, args.count, args.workers, args.timeout, args.cli_every, args.keep, progress=print
     )
