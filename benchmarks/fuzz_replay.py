@@ -120,6 +120,7 @@ def _json_mutation(rng: random.Random, raw: bytes) -> bytes:
         doc = json.loads(raw.decode("utf-8", "replace"))
     except ValueError:
         return _byte_mutation(rng, raw)
+    repeat = 1  # entries repeated last, when the document's size is known (copies share objects)
     for _ in range(rng.randint(1, 3)):
         paths = _paths(doc)
         path = rng.choice(paths)
@@ -144,18 +145,7 @@ def _json_mutation(rng: random.Random, raw: bytes) -> bytes:
         elif action == 6:
             doc = _set(doc, path, [0] * rng.choice([1000, 100_000, 2_100_000]))
         elif action == 7:
-            entries = (
-                doc.get("log", {}).get("entries")
-                if isinstance(doc, dict) and isinstance(doc.get("log"), dict)
-                else None
-            )
-            if isinstance(entries, list) and entries:
-                # bounded before it is built: repeating entries that hold huge strings can reach GBs
-                try:
-                    size = len(json.dumps(entries, ensure_ascii=False))
-                except (RecursionError, ValueError):
-                    continue
-                entries.extend(entries * min(rng.choice([2, 50, 200]), MAX_INPUT // max(size, 1)))
+            repeat = rng.choice([2, 50, 200])
         else:
             doc = _set(doc, path, rng.choice(["\\ud800", "\udc00", "\ud83d", "x\x00y", "\u202e", "\ufeff"]))
     ensure_ascii = rng.random() < 0.5
@@ -163,7 +153,22 @@ def _json_mutation(rng: random.Random, raw: bytes) -> bytes:
         text = json.dumps(doc, ensure_ascii=ensure_ascii)
     except (RecursionError, ValueError):
         return raw
+    if repeat > 1 and len(text) * 2 <= MAX_INPUT:
+        text = _repeat_entries(text, min(repeat, MAX_INPUT // max(len(text), 1)))
     return text.encode("utf-8", "surrogatepass")
+
+
+def _repeat_entries(text: str, times: int) -> str:
+    """The HAR with its entries array written ``times`` times over (textually: bounded, no sharing)."""
+    try:
+        doc = json.loads(text)
+        entries = doc["log"]["entries"]
+        assert isinstance(entries, list) and entries
+    except (ValueError, TypeError, KeyError, AssertionError, RecursionError):
+        return text
+    one = json.dumps(entries)[1:-1]
+    doc["log"]["entries"] = "@@ENTRIES@@"
+    return json.dumps(doc).replace('"@@ENTRIES@@"', "[" + ", ".join([one] * times) + "]", 1)
 
 
 def _byte_mutation(rng: random.Random, raw: bytes) -> bytes:
@@ -295,7 +300,12 @@ def worker() -> None:
     answers = os.fdopen(os.dup(1), "w", buffering=1)
     for line in sys.stdin:
         task = json.loads(line)
-        label, files = generate(task["seed"], task["id"])
+        try:
+            label, files = generate(task["seed"], task["id"])
+        except (MemoryError, RecursionError) as exc:  # the fuzzer's own limit, not probe's
+            skipped = {"code": "skipped", "stderr": type(exc).__name__, "seconds": 0, "peak_mb": 0}
+            answers.write(json.dumps({"id": task["id"], "event": "done", "input": "?", **skipped}) + "\n")
+            continue
         folder = Path(tempfile.mkdtemp(prefix="probe-fuzz-"))
         # the clock starts now: generating and writing the input is not probe's time
         answers.write(json.dumps({"id": task["id"], "event": "start", "input": label}) + "\n")
@@ -411,7 +421,10 @@ def run(
             next_id += 1
 
     def record(kind: str, i: int, detail: dict[str, Any]) -> None:
-        label, files = generate(seed, i)  # regenerated: the worker may be gone
+        try:
+            label, files = generate(seed, i)  # regenerated: the worker may be gone
+        except (MemoryError, RecursionError):
+            label, files = "?", {}
         entry = {"id": i, "input": label, **detail}
         if keep is not None:
             folder = keep / f"{kind}-{seed}-{i}"
@@ -451,7 +464,9 @@ def run(
                     i = message["id"]
                     summary.cli_runs += bool(w.task and w.task["cli"])
                     summary.codes[str(message["code"])] += 1
-                    if message["code"] == "hang":
+                    if message["code"] == "skipped":
+                        pass  # counted under its code; the input could not even be generated
+                    elif message["code"] == "hang":
                         record("hang", i, {"why": f"the probe command ran over {timeout:g} s"})
                     elif (why := judge_outcome(message)) is not None:
                         record("crash", i, {"why": why, "stderr": message["stderr"][-2000:]})
