@@ -3,7 +3,16 @@
 Everything here reads recorded requests only; nothing talks to Segment.
 """
 
-from probe.segment.body import EXCERPT_LIMIT, Body, basic_auth_user, clip, compact_json, decode_body
+from probe.segment.body import (
+    EXCERPT_LIMIT,
+    NOT_CAPTURED,
+    Body,
+    basic_auth_user,
+    clip,
+    compact_json,
+    decode_body,
+    pixel_payload,
+)
 from probe.segment.bundles import Bundle, destination_for_bundle, parse_bundle
 from probe.segment.cookies import SetCookie, cookie_pairs, parse_set_cookie, request_cookies, response_cookies
 from probe.segment.endpoints import (
@@ -12,8 +21,9 @@ from probe.segment.endpoints import (
     ApiHost,
     Endpoints,
     Kind,
+    WireCall,
     is_segment_domain,
-    looks_like_segment_payload,
+    wire_call,
 )
 from probe.segment.events import (
     CONSENT_UPDATED,
@@ -21,6 +31,7 @@ from probe.segment.events import (
     ConsentStamp,
     SegmentEvent,
     Unparseable,
+    ingestion_body,
     parse_consent,
     parse_ingestion,
 )
@@ -38,6 +49,7 @@ from probe.segment.settings import (
     normalize_name,
     parse_settings,
 )
+from probe.segment.shapes import looks_like_event, looks_like_segment_payload
 from probe.segment.traffic import SegmentRequest, SegmentTraffic, read_segment
 
 __all__ = [
@@ -45,6 +57,7 @@ __all__ = [
     "CONSENT_UPDATED",
     "EXCERPT_LIMIT",
     "INGESTION_KINDS",
+    "NOT_CAPTURED",
     "SDK_KINDS",
     "SERVER_LIBRARIES",
     "ApiHost",
@@ -61,6 +74,7 @@ __all__ = [
     "SegmentTraffic",
     "SetCookie",
     "Unparseable",
+    "WireCall",
     "basic_auth_user",
     "clip",
     "compact_json",
@@ -69,8 +83,10 @@ __all__ = [
     "destination_for_bundle",
     "find_identifiers",
     "in_entry",
+    "ingestion_body",
     "in_snapshot",
     "is_segment_domain",
+    "looks_like_event",
     "looks_like_segment_payload",
     "merge_settings",
     "normalize_name",
@@ -79,7 +95,9 @@ __all__ = [
     "parse_ingestion",
     "parse_set_cookie",
     "parse_settings",
+    "pixel_payload",
     "read_segment",
     "request_cookies",
     "response_cookies",
+    "wire_call",
 ]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 EXCERPT_LIMIT = 300
+NOT_CAPTURED = "body not captured"  # the HAR has no postData: BrowserMob, some DevTools exports
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -110,3 +111,27 @@ def basic_auth_user(header: str | None) -> str | None:
         return None
     user = decoded.split(":", 1)[0]
     return user or None
+
+
+def pixel_payload(query: list[tuple[str, str]]) -> Body:
+    """The Pixel API's payload: base64 (or plain) JSON in ``data``, else dotted query parameters.
+
+    ``GET /v1/pixel/track?data=<base64 JSON>``, or ``?userId=u&event=E&properties.x=1&writeKey=K``.
+    """
+    params = dict(query)
+    if "data" in params:
+        return decode_body(params["data"])
+    if not params:
+        return Body(error="no data in the query")
+    data: dict[str, Any] = {}
+    for name, value in query:
+        *parents, leaf = name.split(".")
+        node = data
+        for key in parents:
+            child = node.setdefault(key, {})
+            if not isinstance(child, dict):
+                break
+            node = child
+        else:
+            node[leaf] = value
+    return Body(data=data, text=compact_json(data))

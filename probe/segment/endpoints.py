@@ -1,4 +1,4 @@
-"""Which Segment endpoint a request hit, from its method, host and path (and body shape for proxies)."""
+"""Which Segment endpoint a request hit, from its method, host and path (and payload shape off Segment's hosts)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
+from probe.segment.shapes import looks_like_segment_payload
+
 
 class Kind(StrEnum):
     """What a Segment request is."""
 
-    EVENT = "event"  # /v1/{t,p,i,g,a,s}: one event
-    BATCH = "batch"  # /v1/b (analytics-next batching), /v1/batch (server libraries)
+    EVENT = "event"  # /v1/{t,p,i,g,a,s}, HTTP API /v1/{track,page,...}, Pixel API GET /v1/pixel/<call>
+    BATCH = "batch"  # /v1/b (analytics-next batching), /v1/batch and /v1/import (HTTP API, server libraries)
     METRICS = "metrics"  # /v1/m: the SDK's own telemetry, not an event
     PREFLIGHT = "preflight"  # CORS OPTIONS to an ingestion endpoint, not an event
     LOADER = "loader"  # analytics.js / analytics.min.js / analytics.classic.js
@@ -32,16 +34,23 @@ SDK_KINDS = frozenset({Kind.LOADER, Kind.SETTINGS, Kind.SDK_BUNDLE, Kind.DEVICE_
 DEFAULT_API_HOSTS = ("api.segment.io/v1", "events.eu1.segmentapis.com/v1")
 SEGMENT_DOMAINS = ("segment.io", "segment.com", "segmentapis.com", "segment.build")
 
-_LETTER_KIND = {
+_CALL_NAMES = ("track", "page", "identify", "group", "alias", "screen")
+# the call a path ends in: analytics.js's letters, the HTTP Tracking API's names (/v1/import is its
+# old name for /v1/batch), and the Pixel API's GET /v1/pixel/<call>
+_CALL_KIND = {
     **{letter: Kind.EVENT for letter in "tpigas"},
+    **{name: Kind.EVENT for name in _CALL_NAMES},
     "b": Kind.BATCH,
     "batch": Kind.BATCH,
+    "import": Kind.BATCH,
     "m": Kind.METRICS,
 }
-_TAIL = re.compile(r"^(?P<prefix>.*)/(?P<letter>[tpigasbm]|batch)$")
-_PROXY_TAIL = re.compile(r"/v1/(?P<letter>[tpigasbm]|batch)$")
 _LETTER_TYPE = {"t": "track", "p": "page", "i": "identify", "g": "group", "a": "alias", "s": "screen"}
-
+_CALL_TYPE = {**_LETTER_TYPE, **{name: name for name in _CALL_NAMES}}
+# analytics.js's own shapes only: the offline proxy answers these under a prefix sink
+_TAIL = re.compile(r"^(?P<prefix>.*)/(?P<letter>[tpigasbm]|batch)$")
+_CALL_TAIL = re.compile(r"^(?P<prefix>.*)/(?P<call>[tpigasbm]|batch|import|" + "|".join(_CALL_NAMES) + r")$")
+_PIXEL_TAIL = re.compile(r"^(?P<prefix>.*)/pixel/(?P<call>" + "|".join(_CALL_NAMES) + r")$")
 # CDN shapes are distinctive enough to recognise on any host (custom cdnURL proxies)
 _CDN_SHAPES: tuple[tuple[re.Pattern[str], Kind], ...] = (
     (re.compile(r"/analytics\.js/v1/[^/]+(/platform)?/analytics(\.min|\.classic)?\.js$"), Kind.LOADER),
@@ -78,14 +87,48 @@ def is_segment_domain(host: str) -> bool:
     return any(host == d or host.endswith("." + d) for d in SEGMENT_DOMAINS)
 
 
+@dataclass(frozen=True)
+class WireCall:
+    """The Segment call a request's method and path name, before knowing whose host it is."""
+
+    prefix: str  # the path before the call (``/v1``, ``/ces/v1``, "")
+    call: str  # ``t``, ``track``, ``batch``, ``import``, ...
+    pixel: bool  # the Pixel API's GET /v1/pixel/<call>, data in the query
+
+    @property
+    def kind(self) -> Kind:
+        """What the call is: one event, a batch, or the SDK's metrics."""
+        return _CALL_KIND[self.call]
+
+    @property
+    def event_type(self) -> str | None:
+        """The event type a single-event call stands for (``t`` and ``track`` -> ``track``)."""
+        return _CALL_TYPE.get(self.call)
+
+    @property
+    def off_host_shape(self) -> bool:
+        """True when the call hangs off ``/v1``, the only shape worth considering on a foreign host."""
+        return self.prefix == "/v1" or self.prefix.endswith("/v1")
+
+
+def wire_call(method: str, path: str) -> WireCall | None:
+    """The call a request names: POST (or its OPTIONS preflight) ``…/<call>``, or GET ``…/pixel/<call>``."""
+    method = method.upper()
+    if method == "GET":
+        match = _PIXEL_TAIL.match(path)
+        return WireCall(match.group("prefix"), match.group("call"), True) if match else None
+    match = _CALL_TAIL.match(path)
+    return WireCall(match.group("prefix"), match.group("call"), False) if match else None
+
+
 def event_type_for_path(path: str) -> str | None:
-    """The event type a single-event path stands for (``/v1/t`` -> ``track``)."""
-    match = _TAIL.match(path)
-    return _LETTER_TYPE.get(match.group("letter")) if match else None
+    """The event type a single-event path stands for (``/v1/t``, ``/v1/track``, ``/v1/pixel/track``)."""
+    match = _PIXEL_TAIL.match(path) or _CALL_TAIL.match(path)
+    return _CALL_TYPE.get(match.group("call")) if match else None
 
 
 def is_ingestion_path(path: str) -> bool:
-    """True for a path ending like a Segment ingestion endpoint: ``/t /p /i /g /a /s /b /m /batch``."""
+    """True for a path ending like analytics.js's ingestion endpoints: ``/t /p /i /g /a /s /b /m /batch``."""
     return bool(_TAIL.match(path))
 
 
@@ -93,19 +136,6 @@ def write_key_in_path(path: str) -> str | None:
     """The writeKey embedded in a CDN path, if any."""
     match = _WRITE_KEY_IN_PATH.search(path)
     return match.group("wk") if match else None
-
-
-def looks_like_segment_payload(data: Any) -> bool:
-    """True for a JSON body shaped like a Segment event, batch or metrics payload."""
-    if not isinstance(data, dict):
-        return False
-    if "type" in data and "messageId" in data:
-        return True
-    batch = data.get("batch")
-    if isinstance(batch, list) and batch:
-        return any(isinstance(e, dict) and "type" in e and "messageId" in e for e in batch)
-    series = data.get("series")
-    return isinstance(series, list) and any(isinstance(s, dict) and "metric" in s for s in series)
 
 
 @dataclass(frozen=True)
@@ -124,29 +154,38 @@ class Endpoints:
                 seen[parsed] = None
         return cls(api_hosts=tuple(seen))
 
-    def _known_ingestion(self, host: str, path: str) -> str | None:
-        match = _TAIL.match(path)
-        if not match:
-            return None
+    def is_known_host(self, host: str, prefix: str) -> bool:
+        """True when ``host`` with path ``prefix`` is a configured ingestion base."""
         for api in self.api_hosts:
             if api.host != host:
                 continue
             # a bare host from suite.segment.hosts accepts any prefix; a configured prefix must match
             # whole path segments (a suite's https://www.shop.test/ingest/ covers /ingest/v1/t)
-            prefix = match.group("prefix")
             if not api.prefix or prefix == api.prefix or prefix.startswith(api.prefix + "/"):
-                return match.group("letter")
-        return None
+                return True
+        return False
 
     def may_need_body(self, method: str, url: str) -> bool:
-        """True when classifying the request needs its body (a POST to an ingestion-shaped path)."""
-        path = urlsplit(url).path or "/"
-        return method.upper() == "POST" and bool(_TAIL.match(path))
+        """True when classifying the request needs its payload (a POST or pixel GET on a call path)."""
+        call = wire_call(method, urlsplit(url).path or "/")
+        return call is not None and (call.pixel or method.upper() == "POST")
+
+    def off_host_kind(self, method: str, url: str) -> Kind | None:
+        """The kind a request would be if it were Segment's, on a host not known to ingest for it.
+
+        None unless it is a POST on ``…/v1/<call>`` or a GET on ``…/v1/pixel/<call>``.
+        """
+        call = wire_call(method, urlsplit(url).path or "/")
+        if call is None or not call.off_host_shape:
+            return None
+        if call.pixel or method.upper() == "POST":
+            return call.kind
+        return None
 
     def classify(self, method: str, url: str, body: Any = None) -> Kind | None:
         """The Segment kind of a request, or None when it is not Segment traffic.
 
-        ``body`` is the parsed JSON body (or None); it lets first-party proxies be recognised by shape.
+        ``body`` is the parsed JSON payload (or None); it lets first-party proxies be recognised by shape.
         """
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
@@ -155,16 +194,17 @@ class Endpoints:
         for pattern, kind in _CDN_SHAPES:
             if pattern.search(path):
                 return kind
-        letter = self._known_ingestion(host, path)
-        if letter is None:
-            proxy = _PROXY_TAIL.search(path)
-            if proxy and method == "POST" and looks_like_segment_payload(body):
-                letter = proxy.group("letter")
-        if letter is not None:
-            if method == "OPTIONS":
-                return Kind.PREFLIGHT
-            if method == "POST":
-                return _LETTER_KIND[letter]
+        call = wire_call(method, path)
+        if call is not None:
+            if self.is_known_host(host, call.prefix):
+                if method == "OPTIONS" and not call.pixel:
+                    return Kind.PREFLIGHT
+                if method == "POST" or call.pixel:
+                    return call.kind
+            elif self.off_host_kind(method, url) is not None and looks_like_segment_payload(
+                body, call.event_type
+            ):
+                return call.kind
         if is_segment_domain(host):
             return (
                 Kind.PUBLIC_API if host.endswith("segmentapis.com") and "/regulations" in path else Kind.OTHER

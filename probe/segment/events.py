@@ -6,8 +6,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from probe.segment.body import Body, basic_auth_user, clip, compact_json, decode_body
-from probe.segment.endpoints import Kind, event_type_for_path
+from probe.segment.body import (
+    NOT_CAPTURED,
+    Body,
+    basic_auth_user,
+    clip,
+    compact_json,
+    decode_body,
+    pixel_payload,
+)
+from probe.segment.endpoints import Kind, event_type_for_path, wire_call
 from probe.timeline import Entry
 
 CONSENT_UPDATED = "Segment Consent Preference Updated"
@@ -179,14 +187,24 @@ def make_event(
 
 def request_body(entry: Entry) -> Body:
     """The entry's request body decoded (gzip, base64) and parsed as JSON."""
+    if entry.request_body is None:
+        return Body(error=NOT_CAPTURED)
     return decode_body(entry.request_body, entry.header("content-encoding"))
+
+
+def ingestion_body(entry: Entry) -> Body:
+    """What an ingestion request carries: its body, or for a Pixel API GET the query's payload."""
+    call = wire_call(entry.method, entry.path)
+    if call is not None and call.pixel:
+        return pixel_payload(entry.query)
+    return request_body(entry)
 
 
 def parse_ingestion(
     entry: Entry, kind: Kind, body: Body | None = None
 ) -> tuple[list[SegmentEvent], Unparseable | None]:
     """The events of an ingestion request, or why they could not be read."""
-    body = body if body is not None else request_body(entry)
+    body = body if body is not None else ingestion_body(entry)
     auth_key = basic_auth_user(entry.header("authorization"))
 
     def _broken(reason: str) -> tuple[list[SegmentEvent], Unparseable]:

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from timeline_factory import golden
 
-from probe.segment import basic_auth_user, clip, decode_body
+from probe.segment import basic_auth_user, clip, decode_body, pixel_payload
 
 
 def test_plain_json_body_parses_whatever_the_content_type() -> None:
@@ -73,3 +73,18 @@ def test_clip_marks_the_cut_and_keeps_the_limit() -> None:
 def test_decode_body_never_raises(data: bytes) -> None:
     body = decode_body(data)
     assert body.ok or body.error
+
+
+def test_pixel_payload_reads_base64_data_or_dotted_parameters() -> None:
+    data = (
+        base64.urlsafe_b64encode(json.dumps({"writeKey": "K", "event": "Opened"}).encode())
+        .decode()
+        .rstrip("=")
+    )
+    assert pixel_payload([("data", data)]).data == {"writeKey": "K", "event": "Opened"}
+    assert pixel_payload([("data", '{"event":"Plain"}')]).data == {"event": "Plain"}
+    dotted = pixel_payload([("userId", "u"), ("properties.total", "9"), ("context.page.path", "/")])
+    assert dotted.data == {"userId": "u", "properties": {"total": "9"}, "context": {"page": {"path": "/"}}}
+    clash = pixel_payload([("properties", "x"), ("properties.total", "9")])  # a leaf cannot grow children
+    assert clash.data == {"properties": "x"}
+    assert pixel_payload([]).error == "no data in the query"

@@ -6,7 +6,7 @@ import pytest
 from timeline_factory import golden_json
 
 from probe.segment import ApiHost, Endpoints, Kind
-from probe.segment.endpoints import is_ingestion_path
+from probe.segment.endpoints import event_type_for_path, is_ingestion_path, wire_call
 
 TRACK = golden_json("track_next.json")
 DEFAULT = Endpoints.build()
@@ -132,3 +132,100 @@ def test_ingestion_path_shape() -> None:
     assert is_ingestion_path("/ingest/t")  # an apiHost without /v1
     assert not is_ingestion_path("/ingest/v1/track")
     assert not is_ingestion_path("/")
+
+
+# -- Segment's HTTP Tracking API and Pixel API ------------------------------------------------------------
+
+HTTP_API = [(name, Kind.EVENT) for name in ("track", "identify", "page", "screen", "group", "alias")] + [
+    ("batch", Kind.BATCH),
+    ("import", Kind.BATCH),
+]
+
+
+@pytest.mark.parametrize(("call", "kind"), HTTP_API)
+def test_http_api_paths_on_segment_hosts_need_no_body(call: str, kind: Kind) -> None:
+    for host in ("https://api.segment.io", "https://events.eu1.segmentapis.com"):
+        assert DEFAULT.classify("POST", f"{host}/v1/{call}") == kind
+        assert DEFAULT.classify("OPTIONS", f"{host}/v1/{call}") == Kind.PREFLIGHT
+    assert DEFAULT.classify("GET", f"https://api.segment.io/v1/{call}") == Kind.OTHER
+
+
+@pytest.mark.parametrize("call", ["track", "identify", "page", "screen", "group", "alias"])
+def test_pixel_api_gets_are_events(call: str) -> None:
+    assert DEFAULT.classify("GET", f"https://api.segment.io/v1/pixel/{call}?data=e30") == Kind.EVENT
+    assert DEFAULT.off_host_kind("GET", f"https://www.shop.test/v1/pixel/{call}") == Kind.EVENT
+    assert DEFAULT.may_need_body("GET", f"https://www.shop.test/v1/pixel/{call}")
+
+
+HTTP_BODIES: dict[str, dict[str, object]] = {
+    "track": {"anonymousId": "a-1", "event": "Order Completed", "properties": {"total": 9}},
+    "identify": {"userId": "u-1", "traits": {"plan": "pro"}},
+    "page": {"anonymousId": "a-1", "name": "Home"},
+    "screen": {"anonymousId": "a-1", "properties": {"name": "Gallery"}},
+    "group": {"userId": "u-1", "groupId": "g-1"},
+    "alias": {"userId": "u-1", "previousId": "a-1"},
+    "batch": {"batch": [{"type": "track", "userId": "u-1", "event": "A"}]},
+    "import": {"batch": [{"type": "identify", "anonymousId": "a-1", "traits": {}}]},
+}
+
+
+@pytest.mark.parametrize(("call", "kind"), HTTP_API)
+def test_http_api_bodies_on_any_host_are_ingestion_by_shape(call: str, kind: Kind) -> None:
+    url = f"https://www.shop.test/v1/{call}"
+    assert DEFAULT.may_need_body("POST", url)
+    assert DEFAULT.off_host_kind("POST", url) == kind
+    assert DEFAULT.classify("POST", url, HTTP_BODIES[call]) == kind
+    assert DEFAULT.classify("POST", url) is None  # no body and no suite host: the path alone is not enough
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/track", {"event": "x"}),  # no anonymousId or userId: not the HTTP API
+        ("/v1/track", {"anonymousId": "a-1"}),  # an id but nothing the call is about
+        ("/v1/identify", {"anonymousId": "a-1", "event": "x"}),  # the wrong field for identify
+        ("/v1/batch", {"batch": [{"event": "x", "userId": "u"}]}),  # batch items must say their type
+        ("/v1/track", ["not", "an", "object"]),
+        ("/api/track", HTTP_BODIES["track"]),  # not under /v1
+        ("/v2/track", HTTP_BODIES["track"]),
+    ],
+)
+def test_bodies_of_other_shapes_are_not_segment(path: str, body: object) -> None:
+    assert DEFAULT.classify("POST", f"https://www.shop.test{path}", body) is None
+
+
+def test_a_write_key_or_a_known_type_with_an_id_is_the_http_api_shape() -> None:
+    assert DEFAULT.classify("POST", "https://relay.test/v1/track", {"anonymousId": "a", "writeKey": "K"})
+    assert DEFAULT.classify("POST", "https://relay.test/v1/t", {"userId": 7, "type": "page"})
+
+
+def test_off_host_kind_needs_v1_and_a_post_or_a_pixel_get() -> None:
+    assert DEFAULT.off_host_kind("POST", "https://shop.test/ingest/v1/t") == Kind.EVENT
+    assert DEFAULT.off_host_kind("POST", "https://shop.test/ingest/v1/m") == Kind.METRICS
+    assert DEFAULT.off_host_kind("POST", "https://shop.test/ingest/t") is None
+    assert DEFAULT.off_host_kind("GET", "https://shop.test/v1/track") is None
+    assert DEFAULT.off_host_kind("OPTIONS", "https://shop.test/v1/track") is None
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "call", "pixel", "event_type"),
+    [
+        ("POST", "/v1/t", "t", False, "track"),
+        ("POST", "/v1/track", "track", False, "track"),
+        ("OPTIONS", "/ces/v1/identify", "identify", False, "identify"),
+        ("POST", "/v1/import", "import", False, None),
+        ("GET", "/v1/pixel/page", "page", True, "page"),
+    ],
+)
+def test_wire_call(method: str, path: str, call: str, pixel: bool, event_type: str | None) -> None:
+    found = wire_call(method, path)
+    assert found is not None
+    assert (found.call, found.pixel, found.event_type) == (call, pixel, event_type)
+    assert event_type_for_path(path) == event_type
+    assert wire_call("GET", "/v1/track") is None
+
+
+def test_the_offline_sink_shape_is_still_analytics_js_letters_only() -> None:
+    # probe.capture answers these under a prefix sink; the HTTP API's names are for the analysis only
+    assert not is_ingestion_path("/v1/import")
+    assert not is_ingestion_path("/v1/pixel/track")

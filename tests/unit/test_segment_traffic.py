@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from timeline_factory import (
@@ -13,6 +16,7 @@ from timeline_factory import (
     API,
     Recording,
     Req,
+    auth,
     batch,
     event,
     get,
@@ -153,3 +157,155 @@ def test_reading_never_raises_on_arbitrary_bodies(body: bytes, path: str) -> Non
     timeline = Recording().add(raw_post(f"{API}{path}", body)).build()
     traffic = read_segment(timeline.entries)
     assert len(traffic.requests) == 1
+
+
+# -- calls on hosts Segment does not own, with and without their bodies ---------------------------------
+
+PROXY = "https://www.shop.test/v1"
+
+
+def _bodyless(url: str, *headers: tuple[str, str]) -> Req:
+    """A POST whose body the HAR did not keep (BrowserMob, some DevTools exports)."""
+    return Req("POST", url, (("content-type", "text/plain"), *headers), None)
+
+
+def test_bodyless_call_paths_off_segment_hosts_are_not_segment_without_a_sign() -> None:
+    timeline = (
+        Recording()
+        .add(get("https://www.shop.test/"), _bodyless(f"{PROXY}/track"), _bodyless(f"{PROXY}/t"))
+        .build()
+    )
+    traffic = read_segment(timeline.entries)
+    assert traffic.requests == []
+
+
+@pytest.mark.parametrize(
+    ("sign", "reason"),
+    [
+        (loader(), "analytics.js loaded (entry 0)"),
+        (settings_req(), "Segment settings fetched (entry 0)"),
+        (
+            single(event("page", "Home", ACCEPT_ALL)),
+            "Segment events sent to api.segment.io (entry 0, writeKey DEMOWRITEKEY)",
+        ),
+        (
+            get("https://www.shop.test/", response_headers=(("set-cookie", "ajs_anonymous_id=a-1; Path=/"),)),
+            "ajs_anonymous_id=a-1 (Set-Cookie response header) (entry 0)",
+        ),
+        (
+            get("https://www.shop.test/img.png", ("cookie", "ajs_user_id=u-7")),
+            "ajs_user_id=u-7 (Cookie request header) (entry 0)",
+        ),
+    ],
+)
+def test_bodyless_call_paths_count_when_the_recording_shows_segment_elsewhere(sign: Req, reason: str) -> None:
+    timeline = Recording().add(sign, _bodyless(f"{PROXY}/track", auth()), _bodyless(f"{PROXY}/b")).build()
+    traffic = read_segment(timeline.entries)
+    assert [(r.entry, r.kind, r.recognised) for r in traffic.requests[-2:]] == [
+        (1, Kind.EVENT, reason),
+        (2, Kind.BATCH, reason),
+    ]
+    assert traffic.requests[-2].write_key == "DEMOWRITEKEY"  # from the Basic Authorization header
+    assert [(u.entry, u.reason) for u in traffic.unparseable] == [
+        (1, "body not captured"),
+        (2, "body not captured"),
+    ]
+
+
+def test_a_json_body_of_another_shape_is_not_segment_whatever_else_the_recording_shows() -> None:
+    timeline = (
+        Recording()
+        .add(
+            loader(),
+            raw_post(
+                f"{PROXY}/track", b'{"order":"A-1","carrier":"DHL"}', ("content-type", "application/json")
+            ),
+        )
+        .build()
+    )
+    assert read_segment(timeline.entries).kind_of(1) is None
+
+
+def test_an_unreadable_body_falls_back_to_the_path_and_the_sign() -> None:
+    timeline = Recording().add(loader(), raw_post(f"{PROXY}/t", golden("malformed.txt"))).build()
+    traffic = read_segment(timeline.entries)
+    assert traffic.kind_of(1) == Kind.EVENT
+    assert traffic.unparseable[0].reason.startswith("malformed JSON")
+
+
+def test_preflights_of_sign_recognised_calls_are_preflights() -> None:
+    timeline = (
+        Recording()
+        .add(loader(), Req("OPTIONS", f"{PROXY}/track", status=204), _bodyless(f"{PROXY}/track"))
+        .build()
+    )
+    assert [r.kind for r in read_segment(timeline.entries).requests] == [
+        Kind.LOADER,
+        Kind.PREFLIGHT,
+        Kind.EVENT,
+    ]
+
+
+def test_segment_host_without_a_captured_body_is_ingestion_with_its_body_not_captured() -> None:
+    timeline = Recording().add(_bodyless(f"{API}/track"), _bodyless(f"{API}/t")).build()
+    traffic = read_segment(timeline.entries)
+    assert [r.kind for r in traffic.requests] == [Kind.EVENT, Kind.EVENT]
+    assert [u.reason for u in traffic.unparseable] == ["body not captured", "body not captured"]
+    assert all(r.recognised is None for r in traffic.requests)
+
+
+def test_http_api_gzip_body_with_basic_auth_on_a_first_party_host() -> None:
+    payload = {"anonymousId": "a-1", "event": "Order Completed", "properties": {"total": 12}}
+    packed = gzip.compress(json.dumps(payload).encode())
+    timeline = (
+        Recording()
+        .add(raw_post(f"{PROXY}/track", packed, ("content-encoding", "gzip"), auth("SERVERKEY")))
+        .build()
+    )
+    traffic = read_segment(timeline.entries)
+    [event] = traffic.events
+    assert (event.type, event.name, event.write_key, event.anonymous_id) == (
+        "track",
+        "Order Completed",
+        "SERVERKEY",
+        "a-1",
+    )
+    assert traffic.requests[0].write_key == "SERVERKEY"
+
+
+def test_http_api_batch_and_import_with_the_write_key_in_the_body() -> None:
+    body = {
+        "writeKey": "BODYKEY",
+        "batch": [{"type": "track", "userId": "u", "event": "A"}, {"type": "identify", "userId": "u"}],
+    }
+    timeline = Recording().add(raw_post(f"{PROXY}/import", json.dumps(body).encode())).build()
+    traffic = read_segment(timeline.entries)
+    assert traffic.kind_of(0) == Kind.BATCH
+    assert [(e.type, e.batch_index, e.write_key) for e in traffic.events] == [
+        ("track", 0, "BODYKEY"),
+        ("identify", 1, "BODYKEY"),
+    ]
+
+
+def test_pixel_api_events_from_base64_data_and_from_plain_parameters() -> None:
+    data = base64.b64encode(
+        json.dumps({"writeKey": "PIXELKEY", "userId": "u-1", "event": "Email Opened"}).encode()
+    )
+    timeline = (
+        Recording()
+        .add(
+            get(f"https://api.segment.io/v1/pixel/track?data={data.decode()}"),
+            get(
+                "https://www.shop.test/v1/pixel/page?anonymousId=a-1&name=Home&properties.path=%2F&writeKey=K2"
+            ),
+            get("https://www.shop.test/v1/pixel/page?utm=x"),  # a query that reads, but not as Segment
+        )
+        .build()
+    )
+    traffic = read_segment(timeline.entries)
+    assert [(r.entry, r.kind) for r in traffic.requests] == [(0, Kind.EVENT), (1, Kind.EVENT)]
+    assert [(e.type, e.name, e.write_key) for e in traffic.events] == [
+        ("track", "Email Opened", "PIXELKEY"),
+        ("page", "Home", "K2"),
+    ]
+    assert traffic.events[1].payload["properties"] == {"path": "/"}
