@@ -24,6 +24,19 @@ def _squash(name: str) -> str:
 
 
 @dataclass(frozen=True)
+class CatalogHit:
+    """A request's vendor and what the request does for it (``loader`` or ``collector``)."""
+
+    vendor: Vendor
+    kind: str
+
+    @property
+    def loader(self) -> bool:
+        """True when the request only fetched the vendor's code or configuration."""
+        return self.kind == "loader"
+
+
+@dataclass(frozen=True)
 class Catalog:
     """Vendors by URL pattern, plus hosts that are recognised but not judged."""
 
@@ -32,14 +45,33 @@ class Catalog:
     infrastructure: tuple[tuple[str, str], ...] = ()  # (host, name)
     browser_noise: tuple[str, ...] = ()
 
-    def match(self, url: str) -> Vendor | None:
-        """The vendor a request URL belongs to, or None."""
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
+    def lookup(self, url: str) -> CatalogHit | None:
+        """The vendor a request URL belongs to and whether it loads code or collects data; None if unknown."""
+        try:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower()
+        except ValueError:
+            return None
         if not host:
             return None
         path, query = parts.path or "/", parts.query
-        return next((p.vendor for p in self.patterns if p.matches(host, path, query)), None)
+        pattern = next((p for p in self.patterns if p.matches(host, path, query)), None)
+        return CatalogHit(pattern.vendor, pattern.kind) if pattern else None
+
+    def match(self, url: str) -> Vendor | None:
+        """The vendor a request URL belongs to, or None."""
+        hit = self.lookup(url)
+        return hit.vendor if hit else None
+
+    def is_vendor_host(self, host: str) -> bool:
+        """True when any vendor pattern names this host or a domain above it, whatever its path."""
+        host = host.lower()
+        return any(host_under(host, p.host) for p in self.patterns)
+
+    def is_loader(self, url: str) -> bool:
+        """True when the URL fetches a vendor's tag, SDK or container rather than sending data."""
+        hit = self.lookup(url)
+        return hit is not None and hit.loader
 
     def vendor(self, name: str) -> Vendor | None:
         """A vendor by its catalog name (case-insensitive)."""
@@ -71,14 +103,16 @@ def _compile(data: CatalogFile) -> Catalog:
         vendor = Vendor(spec.name, spec.category, tuple(spec.segment), spec.consent_mode)
         vendors.append(vendor)
         for p in spec.match:
-            patterns.append(
-                Pattern(
-                    host=p.host.lower(),
-                    vendor=vendor,
-                    path=re.compile(p.path) if p.path else None,
-                    query=re.compile(p.query) if p.query else None,
+            for host in p.hosts:
+                patterns.append(
+                    Pattern(
+                        host=host.lower(),
+                        vendor=vendor,
+                        path=re.compile(p.path) if p.path else None,
+                        query=re.compile(p.query) if p.query else None,
+                        kind=p.kind,
+                    )
                 )
-            )
     # stable sort: equally specific patterns keep file order
     patterns.sort(key=lambda p: p.specificity, reverse=True)
     infra = tuple((h.lower(), item.name) for item in data.infrastructure for h in item.hosts)

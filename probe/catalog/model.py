@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 CatalogCategory = Literal["analytics", "marketing", "functional"]
 ConsentStorage = Literal["ad_storage", "analytics_storage"]
+# loader: fetches the vendor's code or configuration (a tag, an SDK, a container), no visitor data yet;
+# collector: sends data about the visit (a pixel, a beacon, an event endpoint)
+RequestKind = Literal["loader", "collector"]
 
 
 class _Strict(BaseModel):
@@ -17,11 +20,17 @@ class _Strict(BaseModel):
 
 
 class PatternSpec(_Strict):
-    """One host (plus optional path/query regexes) in the file."""
+    """One host, or a list of hosts, plus optional path/query regexes and what such requests do."""
 
-    host: str
+    host: str | list[str] = Field(min_length=1)
     path: str | None = None
     query: str | None = None
+    kind: RequestKind = "collector"
+
+    @property
+    def hosts(self) -> list[str]:
+        """The host or hosts, as a list."""
+        return [self.host] if isinstance(self.host, str) else list(self.host)
 
 
 class VendorSpec(_Strict):
@@ -68,6 +77,7 @@ class Pattern:
     vendor: Vendor
     path: re.Pattern[str] | None = None
     query: re.Pattern[str] | None = None
+    kind: str = "collector"  # loader | collector
 
     @property
     def specificity(self) -> tuple[int, int]:

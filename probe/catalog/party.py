@@ -49,10 +49,15 @@ class FirstParty:
     @classmethod
     def from_urls(cls, urls: Iterable[str]) -> FirstParty:
         """First party of a suite's start_url and pages."""
-        hosts = {(urlsplit(u).hostname or "").lower() for u in urls}
-        hosts.discard("")
-        domains = {registrable_domain(h) for h in hosts if not _is_ip(h)}
-        return cls(frozenset(hosts), frozenset(domains))
+        return cls.from_hosts((urlsplit(u).hostname or "").lower() for u in urls)
+
+    @classmethod
+    def from_hosts(cls, hosts: Iterable[str]) -> FirstParty:
+        """First party of the given hosts and their registrable domains."""
+        found = {h.lower() for h in hosts}
+        found.discard("")
+        domains = {registrable_domain(h) for h in found if not _is_ip(h)}
+        return cls(frozenset(found), frozenset(domains))
 
     def __contains__(self, host: object) -> bool:
         if not isinstance(host, str):
