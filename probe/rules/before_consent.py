@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from probe.rules.base import Q_FILTERS, Q_SDK_WAITS, Hit, rule
 from probe.rules.context import Context
 from probe.rules.evidence import entry_ref, event_ref, sighting_ref
 from probe.rules.vendors import vendor_findings
-from probe.segment import INGESTION_KINDS, SDK_KINDS, IdentifierSighting, SegmentEvent
+from probe.segment import (
+    INGESTION_KINDS,
+    NOT_CAPTURED,
+    SDK_KINDS,
+    IdentifierSighting,
+    SegmentEvent,
+    SegmentRequest,
+    Unparseable,
+)
 from probe.timeline import BEFORE
 
 _EPRIVACY = "ePrivacy Directive Art. 5(3)"
@@ -50,10 +59,25 @@ def segment_before_consent(ctx: Context) -> Iterator[Hit]:
             )
             evidence = [event_ref(e) for e in events[:10]]
         else:
-            reason = broken[request.entry].reason if request.entry in broken else "no events"
-            message = f"A Segment ingestion request was sent before the consent decision (body: {reason})."
+            message = _eventless_message(request, broken.get(request.entry))
             evidence = [entry_ref(entry, broken[request.entry].excerpt if request.entry in broken else None)]
         yield Hit(message, evidence, BEFORE)
+
+
+def _eventless_message(request: SegmentRequest, broken: Unparseable | None) -> str:
+    """Why an early ingestion request shows no events: its body was not captured, or not readable."""
+    reason = broken.reason if broken is not None else "no events"
+    recognised = (
+        f" It counts as Segment ingestion by its path {urlsplit(request.url).path} and {request.recognised}."
+        if request.recognised
+        else ""
+    )
+    if reason == NOT_CAPTURED:
+        return (
+            "A Segment ingestion request was sent before the consent decision (body not captured in the "
+            f"recording, so its events cannot be read).{recognised}"
+        )
+    return f"A Segment ingestion request was sent before the consent decision (body: {reason}).{recognised}"
 
 
 @rule(
@@ -86,7 +110,7 @@ def sdk_before_consent(ctx: Context) -> Iterator[Hit]:
     phases=(BEFORE,),
     question=Q_FILTERS,
     reference=f"Audit: Do destination filters honor categories? / {_EPRIVACY}, GDPR Art. 6(1)(a)",
-    summary="A downstream vendor (pixel, tag, SDK) was contacted before the decision.",
+    summary="A downstream vendor was contacted before the decision (a tag or SDK load: warning; data: error).",
 )
 def pixel_before_consent(ctx: Context) -> Iterator[Hit]:
     """Vendor requests before the decision, except vendors of strictly-necessary categories."""
@@ -98,7 +122,22 @@ def pixel_before_consent(ctx: Context) -> Iterator[Hit]:
         h for h in early if h.cmp_category is not None and expect.cmp_granted(h.cmp_category) is False
     ]
     unmapped = [h for h in early if h.cmp_category is None]
-    yield from vendor_findings(ctx, governed, phase=BEFORE, when="before the consent decision")
+    # a tag or SDK fetched early sends nothing about the visit yet (sdk-before-consent's reasoning):
+    # a warning; a pixel, beacon or event endpoint sends data: an error
+    loads = {h.entry.index for h in governed if ctx.catalog.is_loader(h.entry.url)}
+    loaders = [h for h in governed if h.entry.index in loads]
+    collectors = [h for h in governed if h.entry.index not in loads]
+    yield from vendor_findings(ctx, collectors, phase=BEFORE, when="before the consent decision")
+    yield from vendor_findings(
+        ctx,
+        loaders,
+        phase=BEFORE,
+        when=(
+            "before the consent decision: its tag, SDK or container was loaded, ready to send data "
+            "(the load itself sends the visitor's IP address)"
+        ),
+        severity="warning",
+    )
     # no CMP category governs these: the suite cannot say they are exempt, so flag them softly
     yield from vendor_findings(
         ctx,

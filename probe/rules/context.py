@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-from probe.catalog import Catalog, FirstParty, Vendor, load_catalog
+from probe.catalog import Catalog, FirstParty, Vendor, load_catalog, site_hosts
 from probe.rules.consent_mode import ga_client_ids
 from probe.rules.expect import Expectations, build_expectations, vendor_cmp_category
 from probe.segment import (
@@ -100,9 +101,7 @@ def build_context(timeline: Timeline, suite: Suite, catalog: Catalog | None = No
         catalog=catalog,
         traffic=traffic,
         expect=build_expectations(timeline, suite),
-        first_party=FirstParty.from_urls(
-            [suite.start_url, *(urljoin(suite.start_url, p) for p in suite.pages)]
-        ),
+        first_party=first_party_of(entries, suite, catalog),
         entries=entries,
         vendor_hits=vendor_hits,
         identifiers=find_identifiers(timeline, entries),
@@ -112,20 +111,101 @@ def build_context(timeline: Timeline, suite: Suite, catalog: Catalog | None = No
     )
 
 
+def first_party_of(entries: list[Entry], suite: Suite, catalog: Catalog) -> FirstParty:
+    """The site's own hosts: the pages the recording navigated to, else its Origin/Referer, else the suite.
+
+    The recording comes first: a foreign HAR judged without --suite gets a suite guessed from its first
+    entry, which may be a CDN image or the browser's own background call, never the site.
+    """
+    seen = site_hosts(entries, catalog)
+    if seen:
+        return FirstParty.from_hosts(seen)
+    return FirstParty.from_urls([suite.start_url, *(urljoin(suite.start_url, p) for p in suite.pages)])
+
+
+# A DevTools HAR stamps a request when the page made it, which can be a millisecond or two before the
+# preflight the browser then sends for it; a later start than this is another request's preflight.
+PREFLIGHT_LAG = 0.05
+_PREFLIGHT_CANDIDATES = 8  # nearest earlier preflights to the same URL considered per request
+# Request headers a page cannot set, or that need no preflight (CORS-safelisted), or that the browser
+# or DevTools add on their own: none of them is named in Access-Control-Request-Headers.
+_NOT_ASKED = frozenset(
+    {
+        "accept", "accept-language", "content-language", "range", "accept-encoding", "accept-charset",
+        "user-agent", "referer", "origin", "cookie", "cookie2", "host", "connection", "content-length",
+        "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "via", "expect", "date", "dnt",
+        "priority", "cache-control", "pragma", "upgrade-insecure-requests", "x-client-data", "purpose",
+        "access-control-request-headers", "access-control-request-method",
+    }
+)  # fmt: skip
+_SIMPLE_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+
+
+def _asked_headers(preflight: Entry) -> frozenset[str] | None:
+    """Access-Control-Request-Headers as a set of names; None when the HAR did not record it."""
+    value = preflight.header("access-control-request-headers")
+    if value is None:
+        return None
+    return frozenset(n.strip().lower() for n in value.split(",") if n.strip())
+
+
+def _sent_headers(request: Entry) -> frozenset[str]:
+    """The request's headers that need a preflight (what the page itself set, beyond the safelist)."""
+    names = set()
+    for name, value in request.request_headers:
+        if name in _NOT_ASKED or name.startswith(("sec-", "proxy-", ":")):
+            continue
+        if name == "content-type" and value.split(";")[0].strip().lower() in _SIMPLE_TYPES:
+            continue
+        names.add(name)
+    return frozenset(names)
+
+
+def _fits(preflight: Entry, request: Entry) -> bool:
+    """True when the preflight asked for the headers this request carries.
+
+    Each side may be incomplete in a HAR (no Access-Control-Request-Headers recorded, or Chrome's
+    provisional headers only), so a side that shows nothing does not rule a pairing out.
+    """
+    asked = _asked_headers(preflight)
+    sent = _sent_headers(request)
+    if asked is None or not sent:
+        return True
+    return sent <= asked
+
+
 def preflights(entries: list[Entry]) -> dict[int, Entry]:
-    """Each request's CORS preflight: the OPTIONS to the same URL that asked for its method.
+    """Each request's CORS preflight: an OPTIONS to the same URL that asked for its method and headers.
 
     The browser sends a preflighted request only after the preflight's answer, possibly after the
     consent click; the page asked for it when the preflight went out, and that moment is its wire time.
+    Pairs are made closest in time first, each preflight serving one request: a request recorded up to
+    PREFLIGHT_LAG before its own preflight still gets it, not an older preflight to the same URL left
+    over from before (one whose request is missing, or that the browser's preflight cache made spare).
     """
-    waiting: dict[tuple[str, str], Entry] = {}
-    found: dict[int, Entry] = {}
-    for entry in sorted(entries, key=lambda e: (e.started, e.index)):
+    waiting: dict[tuple[str, str], list[Entry]] = {}
+    for entry in entries:
         wanted = entry.header("access-control-request-method")
         if entry.method.upper() == "OPTIONS" and wanted:
-            waiting[(entry.url, wanted.upper())] = entry
+            waiting.setdefault((entry.url, wanted.strip().upper()), []).append(entry)
+    if not waiting:
+        return {}
+    for group in waiting.values():
+        group.sort(key=lambda e: (e.started, e.index))
+    pairs: list[tuple[float, int, int, Entry, Entry]] = []
+    for request in entries:
+        if request.method.upper() == "OPTIONS":
             continue
-        preflight = waiting.pop((entry.url, entry.method.upper()), None)
-        if preflight is not None:
-            found[entry.index] = preflight
+        group = waiting.get((request.url, request.method.upper()), [])
+        end = bisect_right(group, request.started + PREFLIGHT_LAG, key=lambda e: e.started)
+        for preflight in group[max(0, end - _PREFLIGHT_CANDIDATES) : end]:
+            if _fits(preflight, request):
+                gap = abs(request.started - preflight.started)
+                pairs.append((gap, request.index, preflight.index, request, preflight))
+    found: dict[int, Entry] = {}
+    used: set[int] = set()
+    for _, _, _, request, preflight in sorted(pairs, key=lambda p: p[:3]):
+        if request.index not in found and preflight.index not in used:
+            found[request.index] = preflight
+            used.add(preflight.index)
     return found
