@@ -12,7 +12,7 @@ method and path decide alone. Elsewhere (a first-party proxy, a relay, a server-
    leaves only the path. The path counts when the recording shows Segment somewhere else: analytics.js,
    its settings or bundles fetched, events or a writeKey sent to a Segment host, or an ``ajs_``
    identifier stored. The request is then ingestion with its body unknown, and the first such sign is
-   kept as the reason.
+   kept as the reason (in words that name no writeKey or identifier value, so redaction keeps them).
 """
 
 from __future__ import annotations
@@ -26,6 +26,12 @@ from probe.segment.identifiers import IdentifierSighting
 if TYPE_CHECKING:
     from probe.segment.traffic import SegmentRequest
 
+_WHERE = {
+    "cookie": "cookie in the storage snapshot",
+    "localStorage": "localStorage in the storage snapshot",
+    "set-cookie": "Set-Cookie response header",
+    "cookie-header": "Cookie request header",
+}
 _SDK_SIGNS = {
     Kind.LOADER: "analytics.js loaded",
     Kind.SETTINGS: "Segment settings fetched",
@@ -36,12 +42,12 @@ _SDK_SIGNS = {
 
 
 def _request_sign(request: SegmentRequest, host: str) -> str | None:
+    # no writeKey or identifier values in the words: redaction replaces them, findings must not change
     if request.kind in _SDK_SIGNS:
         return f"{_SDK_SIGNS[request.kind]} (entry {request.entry})"
     # an off-host request recognised by a guess is no evidence for the next guess
     if request.kind in INGESTION_KINDS and request.recognised is None:
-        key = f", writeKey {request.write_key}" if request.write_key else ""
-        return f"Segment events sent to {host} (entry {request.entry}{key})"
+        return f"Segment events sent to {host} (entry {request.entry})"
     if request.kind in (Kind.PUBLIC_API, Kind.OTHER):
         return f"a request to Segment's {host} (entry {request.entry})"
     return None
@@ -61,5 +67,7 @@ def segment_sign(
         if sign is not None:
             return sign
     for sighting in identifiers():
-        return f"{sighting.describe()}" + (f" (entry {sighting.entry})" if sighting.entry is not None else "")
+        # the name, never the value: a redacted copy of the evidence must give the same message
+        where = _WHERE[sighting.source] + (f", entry {sighting.entry}" if sighting.entry is not None else "")
+        return f"an {sighting.name} identifier stored ({where})"
     return None

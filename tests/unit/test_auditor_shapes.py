@@ -86,7 +86,7 @@ def test_bodyless_first_party_calls_count_with_an_ajs_cookie_as_the_sign() -> No
         ("segment-before-consent", "error", "before-consent", [3]),
         ("identifier-before-consent", "error", "before-consent", [0, 2, 3]),
     ]
-    cookie = "ajs_anonymous_id=%227a0c9e51-3d2b-4f6a-9c8d-5e4f3a2b1c0d%22 (Cookie request header) (entry 0)"
+    cookie = "an ajs_anonymous_id identifier stored (Cookie request header, entry 0)"
     assert messages(judgement, "segment-before-consent") == [
         "A Segment ingestion request was sent before the consent decision (body not captured in the recording, "
         f"so its events cannot be read). It counts as Segment ingestion by its path /seg/v1/{letter} and {cookie}."

@@ -186,15 +186,15 @@ def test_bodyless_call_paths_off_segment_hosts_are_not_segment_without_a_sign() 
         (settings_req(), "Segment settings fetched (entry 0)"),
         (
             single(event("page", "Home", ACCEPT_ALL)),
-            "Segment events sent to api.segment.io (entry 0, writeKey DEMOWRITEKEY)",
+            "Segment events sent to api.segment.io (entry 0)",
         ),
         (
             get("https://www.shop.test/", response_headers=(("set-cookie", "ajs_anonymous_id=a-1; Path=/"),)),
-            "ajs_anonymous_id=a-1 (Set-Cookie response header) (entry 0)",
+            "an ajs_anonymous_id identifier stored (Set-Cookie response header, entry 0)",
         ),
         (
             get("https://www.shop.test/img.png", ("cookie", "ajs_user_id=u-7")),
-            "ajs_user_id=u-7 (Cookie request header) (entry 0)",
+            "an ajs_user_id identifier stored (Cookie request header, entry 0)",
         ),
     ],
 )
