@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -44,6 +44,19 @@ class Catalog:
     vendors: tuple[Vendor, ...]
     infrastructure: tuple[tuple[str, str], ...] = ()  # (host, name)
     browser_noise: tuple[str, ...] = ()
+    # patterns by their host, in ``patterns`` order: a lookup walks the request host's parent domains
+    # (longest first, as the specificity order has it) instead of every pattern, once per request
+    _by_host: dict[str, tuple[Pattern, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _noise: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_host: dict[str, list[Pattern]] = {}
+        for pattern in self.patterns:
+            by_host.setdefault(pattern.host, []).append(pattern)
+        object.__setattr__(self, "_by_host", {h: tuple(ps) for h, ps in by_host.items()})
+        object.__setattr__(self, "_noise", frozenset(self.browser_noise))
 
     def lookup(self, url: str) -> CatalogHit | None:
         """The vendor a request URL belongs to and whether it loads code or collects data; None if unknown."""
@@ -55,8 +68,11 @@ class Catalog:
         if not host:
             return None
         path, query = parts.path or "/", parts.query
-        pattern = next((p for p in self.patterns if p.matches(host, path, query)), None)
-        return CatalogHit(pattern.vendor, pattern.kind) if pattern else None
+        for domain in _domains_of(host):
+            for pattern in self._by_host.get(domain, ()):
+                if pattern.matches(host, path, query):
+                    return CatalogHit(pattern.vendor, pattern.kind)
+        return None
 
     def match(self, url: str) -> Vendor | None:
         """The vendor a request URL belongs to, or None."""
@@ -65,8 +81,7 @@ class Catalog:
 
     def is_vendor_host(self, host: str) -> bool:
         """True when any vendor pattern names this host or a domain above it, whatever its path."""
-        host = host.lower()
-        return any(host_under(host, p.host) for p in self.patterns)
+        return any(domain in self._by_host for domain in _domains_of(host.lower()))
 
     def is_loader(self, url: str) -> bool:
         """True when the URL fetches a vendor's tag, SDK or container rather than sending data."""
@@ -93,7 +108,13 @@ class Catalog:
 
     def is_browser_noise(self, host: str) -> bool:
         """True for the browser's own background hosts."""
-        return any(host_under(host, domain) for domain in self.browser_noise)
+        return any(domain in self._noise for domain in _domains_of(host))
+
+
+def _domains_of(host: str) -> list[str]:
+    """``host`` and every domain above it, longest first: ``a.b.test``, ``b.test``, ``test``."""
+    labels = host.split(".")
+    return [".".join(labels[i:]) for i in range(len(labels))]
 
 
 def _compile(data: CatalogFile) -> Catalog:

@@ -60,9 +60,19 @@ def referring_host(entries: Iterable[Entry], catalog: Catalog) -> str | None:
     """The page host the recording's requests name most often as their Origin or Referer."""
     counts: Counter[str] = Counter()
     first_seen: dict[str, int] = {}
+    # a long recording names the same few pages over and over: read each header value and host once
+    hosts: dict[str | None, str] = {}
+    foreign: dict[str, bool] = {}
     for position, entry in enumerate(entries):
-        host = _host(entry.header("origin")) or _host(entry.header("referer"))
-        if host and not _foreign(host, catalog):
+        named = entry.header("origin") or entry.header("referer")
+        if named not in hosts:
+            hosts[named] = _host(named)
+        host = hosts[named]
+        if not host:
+            continue
+        if host not in foreign:
+            foreign[host] = _foreign(host, catalog)
+        if not foreign[host]:
             counts[host] += 1
             first_seen.setdefault(host, position)
     if not counts:

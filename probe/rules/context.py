@@ -161,17 +161,13 @@ def _sent_headers(request: Entry) -> frozenset[str]:
     return frozenset(names)
 
 
-def _fits(preflight: Entry, request: Entry) -> bool:
-    """True when the preflight asked for the headers this request carries.
+def _fits(asked: frozenset[str] | None, sent: frozenset[str]) -> bool:
+    """True when a preflight that asked for ``asked`` headers fits a request carrying ``sent`` ones.
 
     Each side may be incomplete in a HAR (no Access-Control-Request-Headers recorded, or Chrome's
     provisional headers only), so a side that shows nothing does not rule a pairing out.
     """
-    asked = _asked_headers(preflight)
-    sent = _sent_headers(request)
-    if asked is None or not sent:
-        return True
-    return sent <= asked
+    return asked is None or not sent or sent <= asked
 
 
 def preflights(entries: list[Entry]) -> dict[int, Entry]:
@@ -190,16 +186,22 @@ def preflights(entries: list[Entry]) -> dict[int, Entry]:
             waiting.setdefault((entry.url, wanted.strip().upper()), []).append(entry)
     if not waiting:
         return {}
-    for group in waiting.values():
+    asked: dict[int, frozenset[str] | None] = {}
+    starts: dict[tuple[str, str], list[float]] = {}
+    for key, group in waiting.items():
         group.sort(key=lambda e: (e.started, e.index))
+        starts[key] = [e.started for e in group]
+        asked.update((e.index, _asked_headers(e)) for e in group)
     pairs: list[tuple[float, int, int, Entry, Entry]] = []
     for request in entries:
-        if request.method.upper() == "OPTIONS":
+        key = (request.url, request.method.upper())
+        if key not in waiting or request.method.upper() == "OPTIONS":
             continue
-        group = waiting.get((request.url, request.method.upper()), [])
-        end = bisect_right(group, request.started + PREFLIGHT_LAG, key=lambda e: e.started)
+        group = waiting[key]
+        end = bisect_right(starts[key], request.started + PREFLIGHT_LAG)
+        sent = _sent_headers(request)
         for preflight in group[max(0, end - _PREFLIGHT_CANDIDATES) : end]:
-            if _fits(preflight, request):
+            if _fits(asked[preflight.index], sent):
                 gap = abs(request.started - preflight.started)
                 pairs.append((gap, request.index, preflight.index, request, preflight))
     found: dict[int, Entry] = {}
