@@ -309,3 +309,17 @@ def test_pixel_api_events_from_base64_data_and_from_plain_parameters() -> None:
         ("page", "Home", "K2"),
     ]
     assert traffic.events[1].payload["properties"] == {"path": "/"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.text(max_size=200),
+    st.sampled_from(["/v1/pixel/track", "/v1/track", "/v1/import", "/x/v1/b"]),
+    st.booleans(),
+)
+def test_off_host_reading_never_raises(text: str, path: str, with_sign: bool) -> None:
+    url = f"https://www.shop.test{path}"
+    request = get(f"{url}?{text}") if "pixel" in path else raw_post(url, text.encode())
+    recording = Recording().add(loader()) if with_sign else Recording()
+    traffic = read_segment(recording.add(request).build().entries)
+    assert len(traffic.requests) <= 2
