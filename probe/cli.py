@@ -16,7 +16,7 @@ from rich.text import Text
 from probe import __version__, interrupts
 from probe.cli_limits import read_limit_options
 from probe.evidence import HarError
-from probe.evidence.redact import redact_bundle
+from probe.evidence.redact import has_reports, redact_bundles, redact_folder
 from probe.judge import (
     Judged,
     ReportsNotWritten,
@@ -151,9 +151,7 @@ def _run(
         runs, causes = _run_scenarios(suite, chosen, run_dir, headed, browser_path, live, sink_segment, upstream)
         # from here on an interrupt is only noted: the evidence is complete, the reports follow
         if redact:
-            for scenario_run in runs:
-                if not scenario_run.unwritten:
-                    redact_bundle(scenario_run.evidence_dir)
+            causes += _redact_runs(runs)
         judged = [_judge_run(r, suite) for r in runs]
         browser = browser_of([r.evidence_dir for r in runs])
         code = _report(judged, suite.name, run_dir, browser, causes)
@@ -326,7 +324,9 @@ _run_options = [
     ),
     click.option("--headed", is_flag=True, help="Show the browser window."),
     click.option("--browser-path", envvar="PROBE_BROWSER_PATH", help="Chromium executable to use."),
-    click.option("--redact", is_flag=True, help="Redact cookies, auth headers, e-mails, phones and IPs."),
+    click.option(
+        "--redact", is_flag=True, help="Redact secrets and personal data in the evidence (findings unchanged)."
+    ),
 ]
 
 
@@ -435,7 +435,9 @@ def _phase_spec(value: str | None) -> str | int | None:
 )
 @click.option("--decision-at", help="When the visitor decided: ISO time, HAR entry index, or URL pattern.")
 @click.option("--revoke-at", help="When the visitor revoked: ISO time, HAR entry index, or URL pattern.")
-@click.option("--redact", is_flag=True, help="Redact the evidence before judging it (in place for folders).")
+@click.option(
+    "--redact", is_flag=True, help="Redact the evidence before judging it (in place for folders, reports too)."
+)
 @read_limit_options
 def replay(
     evidence: Path,
@@ -458,8 +460,8 @@ def replay(
         if evidence.is_dir():
             bundles = _bundles(evidence)
             if redact:
-                for bundle in bundles:
-                    redact_bundle(bundle)
+                # reports already in the folder are judged again from the redacted evidence
+                redact_folder(evidence, bundles)
             judged = [judge_bundle(b, suite) for b in bundles]
             target, browser = out or evidence, browser_of(bundles)
         else:
@@ -523,13 +525,32 @@ def verify(folder: Path) -> None:
 
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
-def redact(folder: Path) -> None:
-    """Redact cookies, auth headers, e-mails, phones and IPs in evidence folders, in place."""
+@click.option(
+    "--drop-screenshots", is_flag=True, help="Delete the phase screenshots (a picture cannot be redacted)."
+)
+def redact(folder: Path, drop_screenshots: bool) -> None:
+    """Redact secrets and personal data in evidence folders and their reports, in place."""
     try:
         bundles = _bundles(folder)
-        for bundle in bundles:
-            summary = redact_bundle(bundle)
-            counts = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.counts.items())) or "nothing"
-            click.echo(one_line(f"{bundle}: redacted {counts}"))
+        redactions, reports = redact_folder(folder, bundles, drop_screenshots=drop_screenshots)
     except (HarError, ValueError) as exc:
         fail(str(exc))
+    except OSError as exc:
+        fail(f"{exc.filename or folder}: cannot read or write ({exc.strerror or exc})")
+    for bundle, summary in zip(bundles, redactions, strict=True):
+        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.counts.items())) or "nothing"
+        click.echo(one_line(f"{bundle}: redacted {counts}"))
+    if reports:
+        click.echo(one_line(f"{folder}: {', '.join(reports)} judged again from the redacted evidence"))
+    if bundles == [folder] and has_reports(folder.parent):
+        # the run's reports one level up still quote this scenario as it was
+        say(f"{folder.parent}: its reports were not redacted; run probe redact {folder.parent}")
+
+
+def _redact_runs(runs: list[ScenarioRun]) -> list[str]:
+    """--redact on a run: every complete evidence folder with one key; a failure is a cause to tell."""
+    try:
+        redact_bundles([r.evidence_dir for r in runs if not r.unwritten])
+    except (HarError, ValueError, OSError) as exc:
+        return [f"redaction failed, the evidence may not be redacted: {one_line(exc)}"]
+    return []
