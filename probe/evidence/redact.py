@@ -157,7 +157,8 @@ class _Bundle:
         """Rewrite the files in place; the names of the files written (the others are noted)."""
         evidence, config = self.passes(s)
         _rewrite_har(self.har, self.har, evidence)
-        written, unchanged = [self.har], []
+        written: list[Path] = [self.har]
+        unchanged: list[Path] = []
         for path, data in self.storage.items():
             changed = _write_json_if_changed(path, data, storage(data, evidence))
             (written if changed else unchanged).append(path)
