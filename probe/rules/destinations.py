@@ -9,10 +9,11 @@ from probe.findings import EvidenceRef
 from probe.rules.base import Q_CATEGORIZATION, Q_FILTERS, Hit, rule
 from probe.rules.context import Context
 from probe.rules.evidence import entry_ref, note_ref
-from probe.rules.expect import cmp_categories_of_ids, vendor_cmp_category
+from probe.rules.expect import PhaseExpectation, cmp_categories_of_ids, vendor_cmp_category
+from probe.rules.signals import gpc_expectation, gpc_in_force
 from probe.rules.vendors import vendor_findings
 from probe.segment import Destination, Kind, destination_for_bundle, parse_bundle
-from probe.timeline import AFTER, REVOKED
+from probe.timeline import AFTER, PHASES, REVOKED
 
 _DECIDED = (AFTER, REVOKED)
 WAREHOUSES = re.compile(
@@ -37,40 +38,52 @@ def _destination_ref(ctx: Context, dest: Destination) -> EvidenceRef:
 @rule(
     "denied-pixel",
     severity="error",
-    phases=_DECIDED,
+    phases=PHASES,  # before-consent only on opt-out sites with GPC on
     question=Q_FILTERS,
     reference="Audit: Do destination filters honor categories? / GDPR Art. 6(1)(a), ePrivacy Art. 5(3)",
     summary="A vendor of a category the visitor denied was contacted after the decision.",
 )
 def denied_pixel(ctx: Context) -> Iterator[Hit]:
-    """Vendor requests after the decision whose CMP category the choice in force denies."""
-    for phase in _DECIDED:
-        expect = ctx.expect.at(phase)
-        if not expect.judgeable:
-            continue
+    """Vendor requests whose CMP category the choice in force (a decision, or GPC) denies."""
+    for phase, expect, gpc in _denials(ctx):
         # a withdrawn category's vendor is also event-after-revoke's; each rule answers its own question
         denied = [
             h for h in ctx.vendor_hits if ctx.phase(h.entry) == phase and expect.cmp_granted(h.cmp_category) is False
         ]
-        yield from vendor_findings(ctx, denied, phase=phase, when="after the visitor denied its category")
+        when = f"while the browser signalled Global Privacy Control ({gpc})" if gpc else (
+            "after the visitor denied its category"
+        )
+        yield from vendor_findings(ctx, denied, phase=phase, when=when)
+
+
+def _denials(ctx: Context) -> list[tuple[str, PhaseExpectation, str]]:
+    """Each phase where something is denied: (phase, the choice in force, how GPC was seen or "").
+
+    A banner decision governs its phases; on an opt-out site GPC is an explicit denial of advertising
+    too, in the phases no banner choice governs.
+    """
+    found = [(p, ctx.expect.at(p), "") for p in _DECIDED if ctx.expect.at(p).judgeable]
+    found += [(p, gpc_expectation(ctx.suite, p), source) for p, source in gpc_in_force(ctx).items()]
+    return found
 
 
 @rule(
     "denied-destination-loaded",
     severity="error",
-    phases=_DECIDED,
+    phases=PHASES,  # before-consent only on opt-out sites with GPC on
     question=Q_FILTERS,
     reference="Audit: Do destination filters honor categories? / GDPR Art. 6(1)(a)",
     summary="A device-mode destination bundle of a denied category was fetched.",
 )
 def denied_destination_loaded(ctx: Context) -> Iterator[Hit]:
-    """``/next-integrations/`` bundles fetched while the choice denies their destination's category."""
+    """``/next-integrations/`` bundles fetched while the choice in force denies their destination's category."""
+    in_force = {phase: (expect, gpc) for phase, expect, gpc in _denials(ctx)}
     for request in ctx.traffic.of_kind(Kind.DEVICE_MODE):
         entry = ctx.by_index[request.entry]
         phase = ctx.phase(entry)
-        if phase not in _DECIDED or not ctx.expect.at(phase).judgeable:
+        if phase not in in_force:
             continue
-        expect = ctx.expect.at(phase)
+        expect, gpc = in_force[phase]
         dest = destination_for_bundle(entry.url, ctx.traffic.settings)
         if dest is not None and dest.categories:
             denied = expect.denied_ids(dest.categories)
@@ -91,6 +104,8 @@ def denied_destination_loaded(ctx: Context) -> Iterator[Hit]:
                 f"{vendor.name}'s device-mode bundle (CMP category {hit_category!r}, from the vendor catalog)"
             )
             why = f"the visitor denied {hit_category}"
+        if gpc:
+            why = f"the browser signalled Global Privacy Control ({gpc}), which denies {why.split(' denied ')[-1]}"
         # an explicit denial is binding in both models: an opt-out site may load everything only until
         # the visitor objects, after that the vendor's own script can collect whatever the middleware drops
         tail = (

@@ -13,6 +13,7 @@ from probe.findings import EvidenceRef
 from probe.rules.base import Q_FILTERS, Q_STAMPED, Hit, rule
 from probe.rules.context import Context, VendorHit
 from probe.rules.evidence import event_ref
+from probe.rules.expect import PhaseExpectation
 from probe.rules.vendors import vendor_findings
 from probe.segment import SegmentEvent, clip
 from probe.signals import (
@@ -35,6 +36,7 @@ from probe.signals import (
     page_signals,
     purpose_map,
 )
+from probe.suite import Suite
 from probe.timeline import AFTER, PHASES, REVOKED
 
 _DECIDED = (AFTER, REVOKED)
@@ -252,6 +254,29 @@ def _gpc_source(sightings: list[Sighting], phase: str) -> str:
     return " and ".join(parts)
 
 
+def gpc_in_force(ctx: Context) -> dict[str, str]:
+    """Opt-out suites: the phases where GPC is on and no banner choice governs, with how it was seen."""
+    if ctx.suite.consent_model != "opt-out":
+        return {}  # opt-in sites deny everything until the visitor decides; GPC adds nothing there
+    sightings = find_sightings(ctx.timeline, ctx.entries)
+    found = {}
+    for phase in PHASES:
+        source = _gpc_source(sightings, phase)
+        # an explicit banner choice made after GPC governs its phase (the regulations let a site ask
+        # for consent despite GPC); the stamping and destination rules judge that choice
+        if source and not ctx.expect.at(phase).judgeable:
+            found[phase] = source
+    return found
+
+
+def gpc_expectation(suite: Suite, phase: str) -> PhaseExpectation:
+    """What GPC leaves in force on an opt-out site: everything but the advertising categories."""
+    ads = advertising_categories(suite)
+    choice = {c: cat.required or c not in ads for c, cat in suite.categories.items()}
+    required = frozenset(c for c, cat in suite.categories.items() if cat.required)
+    return PhaseExpectation(phase, True, True, choice, suite.expected_preferences(choice), required)
+
+
 def _advertising_events(ctx: Context, phase: str, ad_ids: set[str]) -> list[SegmentEvent]:
     return [
         e
@@ -282,17 +307,9 @@ def _advertising_vendors(ctx: Context, phase: str, ads: frozenset[str]) -> list[
 )
 def gpc_ignored(ctx: Context) -> Iterator[Hit]:
     """With GPC on and no explicit banner choice, no event may grant and no vendor of advertising may fire."""
-    if ctx.suite.consent_model != "opt-out":
-        return  # opt-in sites deny everything until the visitor decides; GPC adds nothing there
-    sightings = find_sightings(ctx.timeline, ctx.entries)
     ads = advertising_categories(ctx.suite)
     ad_ids = {i for c in ads for i in ctx.suite.categories[c].segment}
-    for phase in PHASES:
-        source = _gpc_source(sightings, phase)
-        # an explicit banner choice made after GPC governs its phase (the regulations let a site ask
-        # for consent despite GPC); the stamping and destination rules judge that choice
-        if not source or ctx.expect.at(phase).judgeable:
-            continue
+    for phase, source in gpc_in_force(ctx).items():
         events = _advertising_events(ctx, phase, ad_ids)
         if events:
             granted = sorted({i for e in events for i in ad_ids if (e.category_preferences or {}).get(i)})

@@ -89,11 +89,24 @@ def test_gpc_is_sent_and_exposed_and_an_honouring_site_passes(site_runner, tmp_p
 
 def test_site_ignoring_gpc_is_caught(site_runner, tmp_path: Path) -> None:
     run = site_runner(us_suite("index.html?ignore_gpc"), "gpc", tmp_path / "gpc")
-    assert rules(run.evidence_dir) == [("gpc-ignored", "error", "before-consent")]
+    # GPC is an explicit denial of advertising: each rule answers its own question about it
+    assert rules(run.evidence_dir) == [
+        ("denied-destination-loaded", "error", "before-consent"),
+        ("denied-pixel", "error", "before-consent"),
+        ("gpc-ignored", "error", "before-consent"),
+    ]
     findings = judge_bundle(run.evidence_dir).result.findings
-    urls = {e.url for f in findings for e in f.evidence}
-    assert "https://www.facebook.com/tr?id=1234567890&ev=PageView" in urls
-    assert "https://api.segment.io/v1/p" in urls
+    urls: dict[str, set[str]] = {}
+    for f in findings:
+        urls.setdefault(f.rule, set()).update(e.url for e in f.evidence)
+    assert urls["gpc-ignored"] >= {
+        "https://www.facebook.com/tr?id=1234567890&ev=PageView",
+        "https://api.segment.io/v1/p",
+    }
+    assert urls["denied-pixel"] >= {"https://www.facebook.com/tr?id=1234567890&ev=PageView"}
+    assert urls["denied-destination-loaded"] == {
+        "https://cdn.segment.com/next-integrations/actions/pinterest/demo.js"
+    }
 
 
 def return_suite(page_url: str, extra_routes: list[dict[str, str]]) -> Suite:

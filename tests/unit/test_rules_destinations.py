@@ -141,3 +141,34 @@ def test_warehouse_mapped_to_its_real_uses_is_fine() -> None:
         segment={"destinations": {"BigQuery": ["analytics", "marketing"], "Redshift": ["C0009"]}}
     )
     assert rule_ids(Recording().add(settings()).build(), suite) == set()
+
+
+GPC = ("sec-gpc", "1")
+OPT_OUT = make_suite(consent_model="opt-out")
+
+
+def test_gpc_on_an_opt_out_site_denies_advertising_bundles_and_pixels() -> None:
+    # no banner decision, but GPC is an explicit denial of advertising (marketing) on an opt-out site
+    timeline = Recording().add(
+        loader(), settings(), get(AMPLITUDE_BUNDLE, GPC), get(BRAZE_BUNDLE, GPC), get(FB_HIT, GPC), phase=BEFORE
+    ).build()
+    found = [(f.rule, f.phase, [e.url for e in f.evidence]) for f in judge(timeline, OPT_OUT)]
+    assert [(rule, phase) for rule, phase, _ in found if rule != "gpc-ignored"] == [
+        ("denied-pixel", BEFORE),
+        ("denied-destination-loaded", BEFORE),
+    ]
+    assert {rule: urls for rule, _, urls in found}["denied-destination-loaded"] == [BRAZE_BUNDLE]
+    bundle = next(f for f in judge(timeline, OPT_OUT) if f.rule == "denied-destination-loaded")
+    assert "Global Privacy Control" in bundle.message
+
+
+def test_gpc_is_not_a_denial_on_opt_in_sites_nor_where_a_banner_choice_governs() -> None:
+    before = Recording().add(get(f"{FB_HIT}&x=1", GPC), phase=BEFORE)
+    accepted = before.decide({"necessary": True, "analytics": True, "marketing": True}, "accept_all").add(
+        loader(), settings(), get(BRAZE_BUNDLE, GPC), get(FB_HIT, GPC)
+    )
+    # before the acceptance GPC governs (the early pixel is denied); after it, the visitor's choice does
+    found = {(f.rule, f.phase) for f in judge(accepted.build(), OPT_OUT)}
+    assert found == {("denied-pixel", BEFORE), ("gpc-ignored", BEFORE)}
+    opt_in = Recording().add(loader(), settings(), get(BRAZE_BUNDLE, GPC), phase=AFTER).build()
+    assert "denied-destination-loaded" not in rule_ids(opt_in, make_suite())
