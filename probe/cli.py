@@ -530,10 +530,12 @@ def verify(folder: Path) -> None:
 )
 def redact(folder: Path, drop_screenshots: bool) -> None:
     """Redact secrets and personal data in evidence folders and their reports, in place."""
+    from probe.suite import SuiteError
+
     try:
         bundles = _bundles(folder)
         redactions, reports = redact_folder(folder, bundles, drop_screenshots=drop_screenshots)
-    except (HarError, ValueError) as exc:
+    except (HarError, SuiteError, ValueError) as exc:  # SuiteError: a recorded suite.json judged again
         fail(str(exc))
     except OSError as exc:
         fail(f"{exc.filename or folder}: cannot read or write ({exc.strerror or exc})")
@@ -542,9 +544,10 @@ def redact(folder: Path, drop_screenshots: bool) -> None:
         click.echo(one_line(f"{bundle}: redacted {counts}"))
     if reports:
         click.echo(one_line(f"{folder}: {', '.join(reports)} judged again from the redacted evidence"))
-    if bundles == [folder] and has_reports(folder.parent):
+    if bundles == [folder] and has_reports(folder.resolve().parent):
         # the run's reports one level up still quote this scenario as it was
-        say(f"{folder.parent}: its reports were not redacted; run probe redact {folder.parent}")
+        parent = folder.resolve().parent
+        say(f"{parent}: its reports were not redacted; run probe redact {parent}")
 
 
 def _redact_runs(runs: list[ScenarioRun]) -> list[str]:

@@ -30,10 +30,20 @@ def regenerate_reports(folder: Path, bundles: Sequence[Path]) -> list[str]:
 
     order = _previous_order(folder)
     ranked = sorted(bundles, key=lambda b: order.index(b.name) if b.name in order else len(order))
-    judged = [judge_bundle(b) for b in ranked]
-    report = build_report(judged, judged[0].suite.name if judged else None, browser_of(ranked))
-    for name in REPORT_NAMES:
-        # a half-written report from an earlier full disk may hold un-redacted text too
-        (folder / f"{name}.partial").unlink(missing_ok=True)
-    written = write_reports(folder, report, judged)
+    try:
+        judged = [judge_bundle(b) for b in ranked]
+        report = build_report(judged, judged[0].suite.name if judged else None, browser_of(ranked))
+        _remove(folder, partial_only=True)  # a half-written report of a full disk quotes the evidence too
+        written = write_reports(folder, report, judged)
+    except BaseException:
+        # no report at all is better than an un-redacted one beside redacted evidence
+        _remove(folder, partial_only=False)
+        raise
     return [path.name for path in written.values()]
+
+
+def _remove(folder: Path, *, partial_only: bool) -> None:
+    for name in REPORT_NAMES:
+        (folder / f"{name}.partial").unlink(missing_ok=True)
+        if not partial_only:
+            (folder / name).unlink(missing_ok=True)

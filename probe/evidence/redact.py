@@ -238,10 +238,16 @@ def redact_bundles(
         files = bundle.rewrite(scrubber)
         counts = scrubber.counts()
         notes = bundle.notes + bundle.leftovers(drop_screenshots)
+        failure: BaseException | None = None
         if has_reports(bundle.directory):
-            reports = regenerate_reports(bundle.directory, [bundle.directory])
-            files += reports
-            notes.append(f"reports judged again from the redacted evidence: {', '.join(reports)}")
+            try:
+                reports = regenerate_reports(bundle.directory, [bundle.directory])
+            except BaseException as exc:  # the reports are gone; the manifest must still say what is there
+                failure = exc
+                notes.append(f"reports removed, they could not be judged again: {one_line(exc)}")
+            else:
+                files += reports
+                notes.append(f"reports judged again from the redacted evidence: {', '.join(reports)}")
         redaction = Redaction(at=_now(), counts=counts, files=files, notes=notes)
         try:
             meta = read_manifest(bundle.directory).model_dump(exclude={"files", "redacted", "redaction"})
@@ -249,6 +255,8 @@ def redact_bundles(
             meta = {}
             redaction.notes.append("there was no valid manifest before redaction; a new one was written")
         write_manifest(bundle.directory, **meta, redacted=True, redaction=redaction)
+        if failure is not None:
+            raise failure
         redactions.append(redaction)
     return redactions
 

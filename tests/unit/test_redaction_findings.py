@@ -325,3 +325,20 @@ def test_ajs_group_id_null_stays_null_and_raises_no_identifier_finding(tmp_path:
     assert after.timeline.entries[0].header("cookie") == "ajs_group_id=null; ajs_user_id=%22%22"
     assert after.timeline.snapshots[0].cookies == {"ajs_group_id": "null"}
     assert redaction.counts == {}
+
+
+def test_reports_that_cannot_be_judged_again_are_removed_not_left_unredacted(tmp_path: Path) -> None:
+    folder = tmp_path / "leaky"
+    shutil.copytree(FIXTURE / "run" / "leaky", folder)
+    (folder / "suite.json").write_text('{"name": "no categories"}', encoding="utf-8")  # JSON, not a suite
+    (folder / "report.json").write_text(json.dumps({"quote": PLANTED[0]}), encoding="utf-8")
+    write_manifest(folder, scenario="leaky")
+    result = probe("redact", folder)
+    assert result.exit_code == 2
+    assert result.output.startswith(f"probe: {folder / 'suite.json'}")
+    assert not (folder / "report.json").exists()
+    assert leaks(folder) == {}
+    assert verify(folder).ok  # the manifest still tells what is in the folder
+    manifest = read_manifest(folder)
+    assert manifest.redaction is not None
+    assert [n for n in manifest.redaction.notes if n.startswith("reports removed")]
