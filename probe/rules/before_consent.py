@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from probe.rules.base import Q_FILTERS, Q_SDK_WAITS, Hit, rule
 from probe.rules.context import Context
 from probe.rules.evidence import entry_ref, event_ref, sighting_ref
-from probe.rules.vendors import vendor_findings
+from probe.rules.vendors import loader_and_data_findings, vendor_findings
 from probe.segment import (
     INGESTION_KINDS,
     NOT_CAPTURED,
@@ -124,20 +124,7 @@ def pixel_before_consent(ctx: Context) -> Iterator[Hit]:
     unmapped = [h for h in early if h.cmp_category is None]
     # a tag or SDK fetched early sends nothing about the visit yet (sdk-before-consent's reasoning):
     # a warning; a pixel, beacon or event endpoint sends data: an error
-    loads = {h.entry.index for h in governed if ctx.catalog.is_loader(h.entry.url)}
-    loaders = [h for h in governed if h.entry.index in loads]
-    collectors = [h for h in governed if h.entry.index not in loads]
-    yield from vendor_findings(ctx, collectors, phase=BEFORE, when="before the consent decision")
-    yield from vendor_findings(
-        ctx,
-        loaders,
-        phase=BEFORE,
-        when=(
-            "before the consent decision: its tag, SDK or container was loaded, ready to send data "
-            "(the load itself sends the visitor's IP address)"
-        ),
-        severity="warning",
-    )
+    yield from loader_and_data_findings(ctx, governed, phase=BEFORE, when="before the consent decision")
     # no CMP category governs these: the suite cannot say they are exempt, so flag them softly
     yield from vendor_findings(
         ctx,

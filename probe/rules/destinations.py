@@ -11,7 +11,7 @@ from probe.rules.context import Context
 from probe.rules.evidence import entry_ref, note_ref
 from probe.rules.expect import PhaseExpectation, cmp_categories_of_ids, vendor_cmp_category
 from probe.rules.signals import gpc_expectation, gpc_in_force
-from probe.rules.vendors import vendor_findings
+from probe.rules.vendors import loader_and_data_findings
 from probe.segment import Destination, Kind, destination_for_bundle, parse_bundle
 from probe.timeline import AFTER, PHASES, REVOKED
 
@@ -53,7 +53,7 @@ def denied_pixel(ctx: Context) -> Iterator[Hit]:
         when = f"while the browser signalled Global Privacy Control ({gpc})" if gpc else (
             "after the visitor denied its category"
         )
-        yield from vendor_findings(ctx, denied, phase=phase, when=when)
+        yield from loader_and_data_findings(ctx, denied, phase=phase, when=when)
 
 
 def _denials(ctx: Context) -> list[tuple[str, PhaseExpectation, str]]:

@@ -9,7 +9,7 @@ from probe.rules.base import Q_FILTERS, Q_PRIVACY_API, Hit, rule
 from probe.rules.context import Context
 from probe.rules.evidence import entry_ref, event_ref, note_ref
 from probe.rules.stamps import granted_ids, short_ids, stamp_problems
-from probe.rules.vendors import vendor_findings
+from probe.rules.vendors import loader_and_data_findings
 from probe.segment import CONSENT_UPDATED, SegmentEvent
 from probe.timeline import AFTER, REVOKED
 
@@ -46,7 +46,7 @@ def event_after_revoke(ctx: Context) -> Iterator[Hit]:
             for h in ctx.vendor_hits
             if ctx.phase(h.entry) == REVOKED and h.cmp_category in expect.revoked_categories
         ]
-        yield from vendor_findings(ctx, late, phase=REVOKED, when="after the visitor withdrew its category")
+        yield from loader_and_data_findings(ctx, late, phase=REVOKED, when="after the visitor withdrew its category")
 
 
 def _matches_choice(ctx: Context, event: SegmentEvent, expected: dict[str, bool]) -> bool:

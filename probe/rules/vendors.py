@@ -52,3 +52,23 @@ def vendor_findings(
             message = f"{vendor_label(first)}: {times} {when}{extra}."
             found.append(Hit(message, evidence, phase, severity))
     return found
+
+
+def loader_and_data_findings(
+    ctx: Context, hits: list[VendorHit], *, phase: str, when: str
+) -> list[Hit]:
+    """``vendor_findings`` with tag, SDK and container loads apart: those send nothing about the visit
+    yet (only the IP address with the load), so they are warnings; requests that send data are errors."""
+    loads = {h.entry.index for h in hits if ctx.catalog.is_loader(h.entry.url)}
+    loaders = [h for h in hits if h.entry.index in loads]
+    collectors = [h for h in hits if h.entry.index not in loads]
+    return vendor_findings(ctx, collectors, phase=phase, when=when) + vendor_findings(
+        ctx,
+        loaders,
+        phase=phase,
+        when=(
+            f"{when}: its tag, SDK or container was loaded, ready to send data "
+            "(the load itself sends the visitor's IP address)"
+        ),
+        severity="warning",
+    )

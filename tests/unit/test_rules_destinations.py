@@ -172,3 +172,12 @@ def test_gpc_is_not_a_denial_on_opt_in_sites_nor_where_a_banner_choice_governs()
     assert found == {("denied-pixel", BEFORE), ("gpc-ignored", BEFORE)}
     opt_in = Recording().add(loader(), settings(), get(BRAZE_BUNDLE, GPC), phase=AFTER).build()
     assert "denied-destination-loaded" not in rule_ids(opt_in, make_suite())
+
+
+def test_a_tag_loaded_after_a_denial_is_a_warning_and_its_hit_an_error() -> None:
+    timeline = analytics_only(get("https://connect.facebook.net/en_US/fbevents.js"), get(FB_HIT)).build()
+    found = sorted((f.rule, f.severity, f.evidence[0].url) for f in judge(timeline))
+    assert found == [
+        ("denied-pixel", "error", FB_HIT),
+        ("denied-pixel", "warning", "https://connect.facebook.net/en_US/fbevents.js"),
+    ]
