@@ -17,7 +17,7 @@ from playwright.sync_api import Playwright
 
 from probe.runner import Runner
 from probe.suite import Suite
-from tests.capture.servers import CountingUpstream, basic, exchange, status_of
+from tests.capture.servers import CountingUpstream, ResettingUpstream, basic, exchange, status_of
 
 pytestmark = pytest.mark.e2e
 PROBE = [sys.executable, "-m", "probe"]
@@ -121,4 +121,40 @@ def test_a_stranger_using_the_proxy_during_a_run_is_refused_and_not_recorded(
     assert urls <= {"https://shop.test/index.html", "https://shop.test/favicon.ico"}
     assert "https://shop.test/index.html" in urls
     checked = verify(run.evidence_dir)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_an_upstream_that_resets_mid_body_stops_a_live_run_with_its_cause(tmp_path: Path) -> None:
+    upstream = ResettingUpstream()
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(
+        yaml.safe_dump(
+            {
+                "name": "reset",
+                "start_url": "http://staging.test/",
+                "categories": {"necessary": {"required": True}},
+                "scenarios": ["no_decision"],
+                "settle_ms": 200,
+            }
+        ),
+        encoding="utf-8",
+    )
+    run_dir = tmp_path / "run"
+    try:
+        done = subprocess.run(
+            [*PROBE, "run", str(suite), "--live", "--run-dir", str(run_dir),
+             "--upstream-resolve", f"staging.test=127.0.0.1:{upstream.port}"],
+            capture_output=True, text=True, timeout=180,
+        )  # fmt: skip
+    finally:
+        upstream.close()
+    assert done.returncode == 2
+    # the scenario's error is its one-line cause (the progress line), the run goes on to its reports
+    [cause] = [line for line in done.stderr.splitlines() if "· ERROR " in line]
+    assert "no_decision · ERROR site unreachable: http://staging.test/ answered HTTP 502" in cause
+    assert "(upstream error: " in cause and "offline" not in cause
+    har = json.loads((run_dir / "no_decision" / "evidence.har").read_text(encoding="utf-8"))
+    page = har["log"]["entries"][0]
+    assert page["_probe"]["served"] == "error" and page["response"]["_error"]
+    checked = verify(run_dir / "no_decision")
     assert checked.returncode == 0, checked.stdout + checked.stderr
