@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from probe.catalog import Catalog
-from probe.findings import ChecklistItem, Finding
-from probe.rules import PHASE_FREE, build_context, run_rules
+from probe.findings import ChecklistItem, Finding, Unjudged
+from probe.rules import RULES, build_context, run_rules
 from probe.rules.checklist import build_checklist
 from probe.rules.context import Context
-from probe.rules.notes import analysis_notes
+from probe.rules.notes import analysis_notes, unjudged
 from probe.segment import is_segment_domain
 from probe.suite import Suite
 from probe.timeline import Timeline
@@ -22,16 +22,18 @@ class Analysis:
     findings: list[Finding]
     classes: dict[int, str]  # HAR entry index -> segment | vendor:<category> | first-party | ...
     context: Context  # the recording as read for the rules; the checklist reuses it
+    unjudged: list[Unjudged] = field(default_factory=list)  # rule families that could not run, and why
 
 
 def analyse_timeline(timeline: Timeline, suite: Suite, *, catalog: Catalog | None = None) -> Analysis:
-    """Judge a recording once: findings, notes (into ``timeline.notes``) and entry classes."""
+    """Judge a recording once: findings, what could not be judged, notes (into ``timeline.notes``), classes."""
     ctx = build_context(timeline, suite, catalog)
     findings = run_rules(ctx)
-    for note in analysis_notes(ctx, PHASE_FREE):
+    gaps = unjudged(ctx, RULES)
+    for note in analysis_notes(ctx, gaps):
         if note not in timeline.notes:
             timeline.notes.append(note)
-    return Analysis(findings, entry_classes(ctx), ctx)
+    return Analysis(findings, entry_classes(ctx), ctx, gaps)
 
 
 def analyse(timeline: Timeline, suite: Suite, *, catalog: Catalog | None = None) -> list[Finding]:

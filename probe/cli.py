@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import traceback
@@ -32,8 +33,9 @@ from probe.report.text import one_line, safe_text
 
 if TYPE_CHECKING:
     from probe.capture import Upstream
+    from probe.findings import Report
     from probe.runner import Runner, ScenarioRun
-    from probe.suite import Scenario, Suite
+    from probe.suite import Choice, Scenario, Suite
 
 EXIT_OK, EXIT_VIOLATION, EXIT_TOOL_ERROR = 0, 1, 2
 DEMO_SUITE = Path(__file__).resolve().parent.parent / "scenarios" / "demo" / "suite.yaml"
@@ -287,6 +289,7 @@ def _report(
     out: Path,
     browser: str | None,
     causes: list[str] | None = None,
+    notes: list[str] | None = None,
 ) -> int:
     """Write and print the reports, then the cause if any; the exit code the verdict implies."""
     causes = list(causes or [])
@@ -296,7 +299,13 @@ def _report(
     except ReportsNotWritten as exc:
         paths = exc.written
         causes.append(f"{out}: {exc}")
+    if not causes and _only_inconclusive(report):
+        causes.append(_inconclusive_cause(report))
     console = Console(highlight=False)
+    # notes help read a verdict; on exit 2 stderr carries the one-line cause and nothing else
+    noted = console if causes or report.exit_code == EXIT_TOOL_ERROR else err
+    for note in notes or []:
+        noted.print(Text("  note: ") + Text(one_line(note)), soft_wrap=True)
     render_console(report, console)
     console.print(safe_text(f"evidence and reports: {out}"), soft_wrap=True)
     for kind, path in paths.items():
@@ -308,6 +317,22 @@ def _report(
         # the very last line, bare and never wrapped, so scripts can take it with `tail -n 1`
         click.echo(str(paths["json"].resolve()))
     return EXIT_TOOL_ERROR if causes else report.exit_code
+
+
+def _only_inconclusive(report: Report) -> bool:
+    """True when the exit code is 2 only because rules could not run (no tool error, no violation)."""
+    statuses = {s.status for s in report.scenarios}
+    return "inconclusive" in statuses and not statuses & {"error", "fail"}
+
+
+def _inconclusive_cause(report: Report) -> str:
+    """The one line saying which scenarios could not be judged in full, and why."""
+    parts = [
+        f"{s.name}: {'; '.join(gap.reason for gap in s.unjudged)}"
+        for s in report.scenarios
+        if s.status == "inconclusive"
+    ]
+    return "inconclusive, not every rule could run: " + " | ".join(parts)
 
 
 _run_options = [
@@ -420,6 +445,35 @@ def _phase_spec(value: str | None) -> str | int | None:
     return int(value) if value is not None and value.isdigit() else value
 
 
+def _choice(value: str | None, option: str) -> Choice | None:
+    """--choice / --revoke-choice: accept_all, reject_all, or a JSON object of category -> true/false."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text in ("accept_all", "reject_all"):
+        return text  # type: ignore[return-value]
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not data or not all(isinstance(v, bool) for v in data.values()):
+        fail(
+            f"{option}: {value!r} is neither accept_all, reject_all nor a JSON object of categories "
+            'to true or false, such as \'{"analytics": false, "marketing": true}\''
+        )
+    return {str(k): v for k, v in data.items()}
+
+
+def _phase_options_for_folders(evidence: Path, given: dict[str, object]) -> None:
+    """Exit 2 when a HAR-only option meets probe's own evidence, which records marks and choices."""
+    named = [option for option, value in given.items() if value is not None]
+    if named and evidence.is_dir():
+        fail(
+            f"{', '.join(named)}: only for a HAR file; {evidence} is probe's own evidence, which records "
+            "when the visitor decided and what they chose"
+        )
+
+
 @main.command()
 @click.argument("evidence", type=click.Path(path_type=Path))
 @click.option(
@@ -436,6 +490,21 @@ def _phase_spec(value: str | None) -> str | int | None:
 @click.option("--decision-at", help="When the visitor decided: ISO time, HAR entry index, or URL pattern.")
 @click.option("--revoke-at", help="When the visitor revoked: ISO time, HAR entry index, or URL pattern.")
 @click.option(
+    "--choice",
+    "choice_text",
+    help='What the visitor chose: accept_all, reject_all, or JSON such as \'{"analytics": false}\'.',
+)
+@click.option(
+    "--revoke-choice",
+    "revoke_choice_text",
+    help="What the visitor chose when they changed their mind (same forms as --choice).",
+)
+@click.option(
+    "--scenario",
+    "scenario_name",
+    help="The --suite scenario whose decision and revoke say what the visitor chose (a HAR file only).",
+)
+@click.option(
     "--redact", is_flag=True, help="Redact the evidence before judging it (in place for folders, reports too)."
 )
 @read_limit_options
@@ -446,12 +515,28 @@ def replay(
     run_dir: Path | None,
     decision_at: str | None,
     revoke_at: str | None,
+    choice_text: str | None,
+    revoke_choice_text: str | None,
+    scenario_name: str | None,
     redact: bool,
 ) -> None:
     """Judge recorded evidence without a browser: a probe run or evidence folder, or any HAR file."""
     from probe.evidence.redact import redact_har
     from probe.suite import SuiteError, load_suite
 
+    # before anything is read or redacted: an option that cannot apply is refused, never ignored
+    _phase_options_for_folders(
+        evidence,
+        {
+            "--decision-at": decision_at,
+            "--revoke-at": revoke_at,
+            "--choice": choice_text,
+            "--revoke-choice": revoke_choice_text,
+            "--scenario": scenario_name,
+        },
+    )
+    choice = _choice(choice_text, "--choice")
+    revoke_choice = _choice(revoke_choice_text, "--revoke-choice")
     out = _exact_run_dir(run_dir, out) or out
     _Log.folder = out  # a traceback goes beside the reports when their folder was named
     try:
@@ -475,7 +560,13 @@ def replay(
                 redact_har(evidence, source)
             judged = [
                 judge_har(
-                    source, suite, decision_at=_phase_spec(decision_at), revoke_at=_phase_spec(revoke_at)
+                    source,
+                    suite,
+                    decision_at=_phase_spec(decision_at),
+                    revoke_at=_phase_spec(revoke_at),
+                    choice=choice,
+                    revoke_choice=revoke_choice,
+                    scenario=scenario_name,
                 )
             ]
             browser = None
@@ -483,10 +574,10 @@ def replay(
         fail(str(exc))
     except OSError as exc:
         fail(f"{exc.filename or evidence}: cannot read or write ({exc.strerror or exc})")
-    for j in judged:
-        for note in j.result.notes:
-            err.print(Text("  note: ") + Text(one_line(note)), soft_wrap=True)
-    sys.exit(_report(judged, judged[0].suite.name if suite is None else suite.name, target, browser))
+    # the reasons a scenario is inconclusive are in its report table: printed once
+    notes = [n for j in judged for n in j.result.notes if n not in {g.reason for g in j.result.unjudged}]
+    name = judged[0].suite.name if suite is None else suite.name
+    sys.exit(_report(judged, name, target, browser, notes=notes))
 
 
 def _bundles(folder: Path) -> list[Path]:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 REPORT_FORMAT = "probe-report/1"
 Severity = Literal["error", "warning", "info"]
-Status = Literal["pass", "fail", "error"]
+Status = Literal["pass", "fail", "error", "inconclusive"]
 Answer = Literal["yes", "no", "not-tested"]
 
 
@@ -30,6 +30,32 @@ class Finding(BaseModel):
     message: str
     reference: str | None = None  # checklist question or regulation it maps to
     evidence: list[EvidenceRef] = Field(default_factory=list)
+    # an error made a warning: its requests went out while an inferred click may not have happened yet
+    uncertain: bool = False
+
+
+class Unjudged(BaseModel):
+    """Rules that could not run on a scenario, and why (what makes a scenario inconclusive)."""
+
+    reason: str
+    phase: str | None = None  # the phase they could not judge; None: the whole recording
+    rules: list[str] = Field(default_factory=list)
+
+
+class MarkInfo(BaseModel):
+    """Where a phase began, how probe knows, and the window of doubt around an inferred click."""
+
+    phase: str
+    at: str  # ISO time the phase is judged from (for an inferred mark: the earliest possible moment)
+    earliest: str  # the earliest moment the click may have happened (== at)
+    latest: str  # the latest (its first trace); == earliest when known exactly
+    earliest_entry: int | None = None  # HAR entry that opens the window
+    latest_entry: int | None = None  # HAR entry of the first trace
+    source: Literal["recorded", "given", "inferred"]
+    confidence: Literal["high", "medium", "low"] | None = None
+    signals: list[str] = Field(default_factory=list)  # e.g. consent-event, cmp-cookie:cc_cookie
+    choice: dict[str, bool] | None = None  # CMP category -> granted; None: unknown
+    choice_source: Literal["recorded", "stated", "stamps"] | None = None
 
 
 class ScenarioResult(BaseModel):
@@ -39,15 +65,22 @@ class ScenarioResult(BaseModel):
     status: Status
     error: str | None = None
     findings: list[Finding] = Field(default_factory=list)
+    unjudged: list[Unjudged] = Field(default_factory=list)  # rules that could not run, and why
+    marks: list[MarkInfo] = Field(default_factory=list)  # phase marks as judged
     evidence_dir: str | None = None
     notes: list[str] = Field(default_factory=list)  # e.g. how phases were inferred
     signals: dict[str, dict[str, object]] = Field(default_factory=dict)  # phase -> decoded consent signals
 
     @classmethod
-    def judged(cls, name: str, findings: list[Finding], **extra: object) -> ScenarioResult:
-        """Status from findings: fail when any error-severity finding exists."""
-        status: Status = "fail" if any(f.severity == "error" for f in findings) else "pass"
-        return cls(name=name, status=status, findings=findings, **extra)  # type: ignore[arg-type]
+    def judged(
+        cls, name: str, findings: list[Finding], unjudged: list[Unjudged] | None = None, **extra: object
+    ) -> ScenarioResult:
+        """Status from findings: fail on any error finding, else inconclusive when rules could not run."""
+        unjudged = list(unjudged or [])
+        status: Status = (
+            "fail" if any(f.severity == "error" for f in findings) else "inconclusive" if unjudged else "pass"
+        )
+        return cls(name=name, status=status, findings=findings, unjudged=unjudged, **extra)  # type: ignore[arg-type]
 
 
 class ChecklistItem(BaseModel):
@@ -79,8 +112,10 @@ class Report(BaseModel):
 
     @property
     def exit_code(self) -> int:
-        """0 all pass, 1 any violation, 2 the tool could not judge (error wins)."""
+        """0 all pass, 1 any violation, 2 could not judge (a tool error wins; a violation beats inconclusive)."""
         statuses = {s.status for s in self.scenarios}
         if "error" in statuses:
             return 2
-        return 1 if "fail" in statuses else 0
+        if "fail" in statuses:
+            return 1
+        return 2 if "inconclusive" in statuses else 0

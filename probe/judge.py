@@ -7,7 +7,6 @@ report: nothing is judged from memory.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,11 +17,13 @@ from probe import __version__
 from probe.analysis import Analysis, analyse_timeline, checklist
 from probe.evidence import HarRead, apply_phases, load_bundle, load_har
 from probe.evidence.manifest import read_manifest
-from probe.findings import Report, ScenarioResult, ToolInfo
+from probe.findings import MarkInfo, Report, ScenarioResult, ToolInfo
+from probe.marks import ReadMark, iso
 from probe.report import dumps_json, render_html, render_junit
 from probe.rules import RULE_IDS
 from probe.signals import decode_timeline_signals
-from probe.suite import Suite
+from probe.stated import apply_stated, stated_choices
+from probe.suite import Choice, Suite
 from probe.timeline import PHASES, Timeline
 
 
@@ -60,6 +61,8 @@ def judge_read(read: HarRead, suite: Suite, name: str | None = None) -> Judged:
     result = ScenarioResult.judged(
         name or timeline.scenario,
         analysis.findings,
+        analysis.unjudged,
+        marks=mark_infos(timeline),
         notes=list(timeline.notes),
         signals=decode_timeline_signals(timeline),
     )
@@ -85,21 +88,68 @@ def judge_har(
     *,
     decision_at: str | int | None = None,
     revoke_at: str | int | None = None,
+    choice: Choice | None = None,
+    revoke_choice: Choice | None = None,
+    scenario: str | None = None,
 ) -> Judged:
-    """Judge any HAR (probe's, Playwright's, DevTools', mitmproxy's), finding phases if it has none."""
+    """Judge any HAR (probe's, Playwright's, DevTools', mitmproxy's), finding phases if it has none.
+
+    What the visitor chose comes from ``choice`` / ``revoke_choice``, else the suite's scenario (the
+    one named, or a given suite's only one), else the consent stamps after each mark. Raises
+    PhaseSpecError (a HarError) or ValueError for what cannot apply to this recording.
+    """
     read = load_har(path)
     timeline = read.timeline
+    stated_suite = suite or default_suite(timeline)
+    stated = stated_choices(stated_suite, scenario, choice, revoke_choice, suite_given=suite is not None)
     inference = apply_phases(timeline, decision_at=decision_at, revoke_at=revoke_at)
     if inference.note and inference.note not in timeline.notes:
         timeline.notes.append(inference.note)
-    suite = suite or default_suite(timeline)
-    if inference.method in ("given", "inferred"):
-        # Inferred marks carry the stamp the site sent (Segment ids); the rules want CMP categories.
-        timeline.marks = [
-            dataclasses.replace(m, choice=suite.choice_from_stamp(m.choice)) if m.choice else m
-            for m in timeline.marks
-        ]
-    return judge_read(read, suite)
+    apply_stated(
+        timeline,
+        stated_suite,
+        stated,
+        decision_given=decision_at is not None,
+        revoke_given=revoke_at is not None,
+    )
+    return judge_read(read, stated_suite)
+
+
+def mark_infos(timeline: Timeline) -> list[MarkInfo]:
+    """The phase marks as report.json states them: time, window of doubt, source, choice."""
+    infos: list[MarkInfo] = []
+    for mark in sorted(timeline.marks, key=lambda m: m.at):
+        if isinstance(mark, ReadMark):
+            latest = mark.latest if mark.latest is not None else mark.at
+            infos.append(
+                MarkInfo(
+                    phase=mark.phase,
+                    at=iso(mark.at),
+                    earliest=iso(mark.at),
+                    latest=iso(max(latest, mark.at)),
+                    earliest_entry=mark.earliest_entry,
+                    latest_entry=mark.latest_entry,
+                    source=mark.source,
+                    confidence=mark.confidence,
+                    signals=list(mark.signals),
+                    choice=mark.choice,
+                    choice_source=mark.choice_source if mark.choice is not None else None,
+                )
+            )
+        else:
+            infos.append(
+                MarkInfo(
+                    phase=mark.phase,
+                    at=iso(mark.at),
+                    earliest=iso(mark.at),
+                    latest=iso(mark.at),
+                    source="recorded",
+                    confidence="high",
+                    choice=mark.choice,
+                    choice_source="recorded" if mark.choice is not None else None,
+                )
+            )
+    return infos
 
 
 def build_report(judged: Sequence[Judged], suite_name: str | None, browser: str | None = None) -> Report:

@@ -1,11 +1,16 @@
 """Phase marks for a foreign HAR: given on the command line, or inferred from the recording.
 
 A DevTools or mitmproxy HAR has no consent click in it. The click is placed either where the user
-says (an ISO time, a HAR entry index, or a URL pattern of the click's first request) or at the
-earliest trace the decision left: a CMP consent cookie showing up, the SDK's
+says (an ISO time, a HAR entry index, or a URL pattern of the click's first request) or inferred from
+the traces the decision left: a CMP consent cookie showing up, the SDK's
 "Segment Consent Preference Updated" event, or (weakest) the first event stamped with
-``context.consent``. Inference is deliberately lenient: the click happened no later than its
-earliest trace, so nothing after a real click is ever judged as "before consent".
+``context.consent``.
+
+An inferred click is known only to lie in a window: no later than its first trace, and no earlier
+than what the evidence allows (the last request that went out without the consent cookie, or the
+start of the burst of requests the click set off). The mark is placed at the earliest moment, so
+nothing after a real click is judged "before consent"; the rules treat requests inside the window as
+uncertain (at most warnings).
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
+from urllib.parse import unquote
 
-from ..timeline import AFTER, REVOKED, Entry, PhaseMark, Timeline
+from ..marks import ReadMark, iso
+from ..timeline import AFTER, REVOKED, Entry, Timeline
 from ._convert import parse_time
 from ._cookies import CMP_COOKIES, VOLATILE, decided, is_deletion, parse_cookie_header, parse_set_cookie
 from ._errors import PhaseSpecError
@@ -27,13 +34,11 @@ Confidence = Literal["high", "medium", "low"]
 PhaseSpec = str | int | datetime
 CONSENT_EVENT = "Segment Consent Preference Updated"
 AGREE_SECONDS = 60.0  # two traces this close together are taken as the same click
-LEAD_SECONDS = 5.0  # how far an SDK load may run ahead of the consent event it leads to
-# Requests an opt-in SDK makes between the click and its first event: loader, settings, bundles,
-# device-mode scripts, CORS preflights. (Kept here rather than in probe.segment: evidence must not
-# import the analysis.)
-_SDK_LOAD = re.compile(
-    r"/analytics\.js/v1/|/v1/projects/[^/]+/settings$|/analytics-next/bundles/|/next-integrations/"
-)
+# The click sets off a burst: the CMP's own tags and pixels, the SDK's loader, settings and bundles,
+# preflights, then the consent event. A trace may lead the click by at most LEAD_SECONDS, and the
+# burst ends (going back in time) at the first pause longer than BURST_GAP.
+LEAD_SECONDS = 5.0
+BURST_GAP = 1.0
 _MAX_EVENT_BODY = 1_000_000
 
 
@@ -55,6 +60,8 @@ class _Trace:
     at: float
     entry: int
     text: str
+    # the earliest moment this trace allows for the click: the start of a request (its HAR index)
+    floor: tuple[float, int] | None = None
 
 
 def apply_phases(
@@ -90,10 +97,6 @@ def _at(timeline: Timeline, phase: str) -> float | None:
     return mark.at if mark else None
 
 
-def _iso(at: float) -> str:
-    return datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 # --- given -----------------------------------------------------------------------------------------
 
 
@@ -101,23 +104,38 @@ def _given(
     timeline: Timeline, ordered: list[Entry], decision: PhaseSpec, revoke: PhaseSpec | None
 ) -> PhaseInference:
     d_at, d_key, d_text = _resolve(ordered, decision, "decision_at", None)
-    marks = [PhaseMark(AFTER, d_at, _choice_from(ordered, d_at), None)]
-    parts = [f"after-consent from {_iso(d_at)} ({d_text})"]
+    marks = [_given_mark(AFTER, ordered, d_at, d_text)]
+    parts = [f"after-consent from {iso(d_at)} ({d_text})"]
     r_at = None
     if revoke is not None:
         r_at, _, r_text = _resolve(ordered, revoke, "revoke_at", d_key)
         if r_at <= d_at:
-            raise PhaseSpecError(f"revoke_at ({_iso(r_at)}) is not after decision_at ({_iso(d_at)})")
-        marks.append(PhaseMark(REVOKED, r_at, _choice_from(ordered, r_at), None))
-        parts.append(f"after-revoke from {_iso(r_at)} ({r_text})")
+            raise PhaseSpecError(f"revoke_at ({iso(r_at)}) is not after decision_at ({iso(d_at)})")
+        marks.append(_given_mark(REVOKED, ordered, r_at, r_text))
+        parts.append(f"after-revoke from {iso(r_at)} ({r_text})")
     replaced = ""
     if timeline.has_phases:
         # recorded per-entry phases would win over the marks in Timeline.phase_of
         timeline.entries = [dataclasses.replace(e, phase=None) if e.phase else e for e in timeline.entries]
         replaced = " They replace the phases recorded in the HAR."
-    timeline.marks = marks
+    timeline.marks = list(marks)
     note = f"Phases as given: {'; '.join(parts)}.{replaced}"
     return PhaseInference("given", "high", ("given",), d_at, r_at, note)
+
+
+def _given_mark(phase: str, ordered: list[Entry], at: float, text: str) -> ReadMark:
+    first = next((e.index for e in ordered if e.started >= at), None)
+    return ReadMark(
+        phase,
+        at,
+        source="given",
+        earliest_entry=first,
+        latest_entry=first,
+        confidence="high",
+        signals=("given",),
+        traces=text,
+        stamp=_choice_from(ordered, at),
+    )
 
 
 def _resolve(
@@ -217,56 +235,110 @@ def _inferred(timeline: Timeline, ordered: list[Entry]) -> PhaseInference:
             return _none(timeline)
         decision, d_conf, revoke_pool, changes = [first_stamp], "low", [], []
 
-    decision = [_lead_in(ordered, min(decision, key=lambda t: (t.at, t.entry))), *decision]
-    decision = list({(t.at, t.entry, t.signal): t for t in decision}.values())
-    d_at = min(t.at for t in decision)
-    d_key = min((t.at, t.entry) for t in decision)
-    marks = [PhaseMark(AFTER, d_at, _choice_from(ordered, d_at), None)]
+    d_mark, d_text = _mark(AFTER, ordered, decision, d_conf, None)
+    marks = [d_mark]
     signals = [t.signal for t in decision]
-    parts = [f"after-consent from {_iso(d_at)}: {_join(decision)} (confidence {d_conf})"]
+    parts = [d_text]
     r_at = None
+    d_key = (d_mark.latest or d_mark.at, d_mark.latest_entry if d_mark.latest_entry is not None else -1)
     revoke = [t for t in (_first_after(revoke_pool, d_key), _first_after(changes, d_key)) if t is not None]
     if revoke:
         has_event = any(t.signal == "consent-event" for t in revoke)
         r_conf: Confidence = (
             "high" if len(revoke) == 2 and _agree(revoke) else "medium" if has_event else "low"
         )
-        r_at = min(t.at for t in revoke)
-        marks.append(PhaseMark(REVOKED, r_at, _choice_from(ordered, r_at), None))
+        r_mark, r_text = _mark(REVOKED, ordered, revoke, r_conf, d_key)
+        r_at = r_mark.at
+        marks.append(r_mark)
         signals += [f"revoke:{t.signal}" for t in revoke]
-        parts.append(f"after-revoke from {_iso(r_at)}: {_join(revoke)} (confidence {r_conf})")
-    timeline.marks = marks
+        parts.append(r_text)
+    timeline.marks = list(marks)
     note = f"Phases inferred from the recording: {'; '.join(parts)}."
-    return PhaseInference("inferred", d_conf, tuple(signals), d_at, r_at, note)
+    return PhaseInference("inferred", d_conf, tuple(signals), d_mark.at, r_at, note)
 
 
-def _lead_in(ordered: list[Entry], trace: _Trace) -> _Trace:
-    """The first request of the SDK loading that ran up to ``trace`` (the click came before it).
+def _mark(
+    phase: str,
+    ordered: list[Entry],
+    traces: list[_Trace],
+    confidence: Confidence,
+    after: tuple[float, int] | None,
+) -> tuple[ReadMark, str]:
+    """The mark for ``traces``: at the earliest moment they allow, with the latest as its window's end.
 
-    With opt-in gating the SDK loads only after the click, so its loader, settings and preflight
-    requests precede the first consent event; they belong after consent. Walking back stops at the
-    first request of any other kind, so a site that loaded Segment at page load still shows it.
+    Each trace bounds the click from both sides (its own time, and its floor); the click lies where
+    all of them agree. A revoke's window starts after the decision's last possible moment.
+    """
+    latest = min(traces, key=lambda t: (t.at, t.entry))
+    latest_key = (latest.at, latest.entry)
+    floors = [t.floor or _burst_floor(ordered, t) for t in traces]
+    earliest = max((f for f in floors if f <= latest_key), default=latest_key)
+    if after is not None and earliest <= after:
+        earliest = next(((e.started, e.index) for e in ordered if (e.started, e.index) > after), latest_key)
+    opening = next((e.index for e in ordered if (e.started, e.index) >= earliest), None)
+    mark = ReadMark(
+        phase,
+        earliest[0],
+        source="inferred",
+        latest=latest.at,
+        earliest_entry=opening,
+        latest_entry=latest.entry,
+        confidence=confidence,
+        signals=tuple(t.signal for t in traces),
+        traces=_join(traces),
+        stamp=_choice_from(ordered, latest.at),
+    )
+    if mark.window is None:
+        return mark, f"{phase} from {iso(mark.at)}: {_join(traces)} (confidence {confidence})"
+    between = sum(1 for e in ordered if earliest <= (e.started, e.index) < latest_key and not e.noise)
+    text = (
+        f"{phase} from {iso(earliest[0])} (entry {opening}), the earliest moment the evidence allows;"
+        f" at the latest from {iso(latest.at)}: {_join(traces)} (confidence {confidence});"
+        f" {between} request{'s' if between != 1 else ''} in between may have gone out before the click:"
+        " at most warnings"
+    )
+    return mark, text
+
+
+def _burst_floor(ordered: list[Entry], trace: _Trace) -> tuple[float, int]:
+    """The first request of the burst that ran up to ``trace``: the click may have set all of it off.
+
+    The burst ends, going back, at the first pause longer than BURST_GAP, LEAD_SECONDS before the
+    trace, or at a page's document (the banner was clicked on a page that had loaded). A pixel the
+    consent click fired a moment before the consent event is thus not judged as sent before consent.
     """
     position = next((i for i, e in enumerate(ordered) if e.index == trace.entry), None)
     if position is None:
-        return trace
-    first = None
+        return (trace.at, trace.entry)
+    return _burst_start(ordered, position, trace.at, (trace.at, trace.entry))
+
+
+def _burst_start(
+    ordered: list[Entry], position: int, newest: float, floor: tuple[float, int]
+) -> tuple[float, int]:
+    """Walk back from ``ordered[position]`` (exclusive) to the first request of its burst."""
+    newer = newest
     for entry in reversed(ordered[:position]):
-        if trace.at - entry.started > LEAD_SECONDS:
-            break
         if entry.noise:
-            continue
-        if entry.method != "OPTIONS" and not _SDK_LOAD.search(entry.path):
+            continue  # the browser's own calls are neither the click's nor a pause in its burst
+        if newer - entry.started > BURST_GAP or newest - entry.started > LEAD_SECONDS:
             break
-        first = entry
-    if first is None:
-        return trace
-    return _Trace(
-        "sdk-load",
-        first.started,
-        first.index,
-        f"Segment SDK loading that led to it (from entry {first.index})",
-    )
+        if entry.resource_type == "document":
+            break
+        floor = (entry.started, entry.index)
+        newer = entry.started
+    return floor
+
+
+def _cookie_floor(ordered: list[Entry], previous: int) -> tuple[float, int]:
+    """The earliest click a cookie first seen after ``ordered[previous]`` (sent without it) allows.
+
+    The cookie was not written yet when that request went out, so the click came after it (a CMP
+    that logs the choice to its own host before writing the cookie leaves that log, a first-party
+    request, before the mark: nothing a rule judges).
+    """
+    after = ordered[previous + 1] if previous + 1 < len(ordered) else ordered[previous]
+    return (after.started, after.index)
 
 
 def _none(timeline: Timeline) -> PhaseInference:
@@ -317,46 +389,64 @@ def _event_traces(ordered: list[Entry]) -> tuple[list[_Trace], _Trace | None]:
 
 
 def _cookie_traces(ordered: list[Entry]) -> tuple[_Trace | None, _Trace | None, list[_Trace]]:
-    """(first decision cookie, cookie already there at the start, later value changes)."""
+    """(first decision cookie, cookie already there at the start, later value changes).
+
+    A cookie a script writes shows up only with the next request to its host, so the click lies after
+    the previous request to that host (the last one without the new value): that is such a trace's
+    floor.
+    """
     first: _Trace | None = None
     preexisting: _Trace | None = None
     values: dict[str, str] = {}  # decision cookie -> first value seen
     changes: list[_Trace] = []
-    hosts: set[str] = set()
-    for entry in ordered:
+    last_of_host: dict[str, int] = {}  # host -> position in ordered of its latest request so far
+    for position, entry in enumerate(ordered):
         host = entry.host
+        seen = last_of_host.get(host)
+        floor = _cookie_floor(ordered, seen) if seen is not None else (entry.started, entry.index)
         cookies = [p for k, v in entry.request_headers if k == "cookie" for p in parse_cookie_header(v)]
         for name, value in cookies:
             if not decided(name, value):
                 continue
             if name not in values:
                 values[name] = value
-                if host not in hosts and first is None and preexisting is None:
+                if seen is None and first is None and preexisting is None:
                     preexisting = _Trace(
                         f"cmp-cookie-preexisting:{name}",
                         ordered[0].started,
                         ordered[0].index,
                         f"{name} ({CMP_COOKIES[name]}) already sent with the first request to {host}"
                         f" (entry {entry.index}): consent given before the recording",
+                        (ordered[0].started, ordered[0].index),
                     )
                 elif first is None and preexisting is None:
-                    first = _Trace(
-                        f"cmp-cookie:{name}",
-                        entry.started,
-                        entry.index,
-                        f"{name} ({CMP_COOKIES[name]}) first sent (entry {entry.index})",
+                    first = _timed(
+                        _Trace(
+                            f"cmp-cookie:{name}",
+                            entry.started,
+                            entry.index,
+                            f"{name} ({CMP_COOKIES[name]}) first sent (entry {entry.index})",
+                            floor,
+                        ),
+                        name,
+                        value,
                     )
             elif value != values[name] and name not in VOLATILE:
                 values[name] = value
                 changes.append(
-                    _Trace(
-                        f"cmp-cookie-changed:{name}",
-                        entry.started,
-                        entry.index,
-                        f"{name} changed (entry {entry.index})",
+                    _timed(
+                        _Trace(
+                            f"cmp-cookie-changed:{name}",
+                            entry.started,
+                            entry.index,
+                            f"{name} changed (entry {entry.index})",
+                            floor,
+                        ),
+                        name,
+                        value,
                     )
                 )
-        hosts.add(host)
+        last_of_host[host] = position
         for key, header in entry.response_headers:
             if key != "set-cookie":
                 continue
@@ -383,3 +473,34 @@ def _cookie_traces(ordered: list[Entry]) -> tuple[_Trace | None, _Trace | None, 
                     )
                 )
     return first, preexisting, changes
+
+
+def _timed(trace: _Trace, name: str, value: str) -> _Trace:
+    """A cookie trace placed at the decision time its value records, when that time is plausible.
+
+    OneTrust's OptanonAlertBoxClosed is the moment the banner closed; vanilla-cookieconsent's
+    ``lastConsentTimestamp`` and Cookiebot's ``utc:`` are the moment of the (last) choice. The page's
+    clock is the recording machine's, so a time between the trace's floor and the request that
+    carried the cookie pins the click down; any other time is ignored.
+    """
+    at = _cookie_time(name, value)
+    floor = trace.floor[0] if trace.floor is not None else trace.at
+    if at is None or not floor <= at <= trace.at:
+        return trace
+    return dataclasses.replace(
+        trace, at=at, floor=(at, -1), text=f"{trace.text}, its value recording the choice at {iso(at)}"
+    )
+
+
+def _cookie_time(name: str, value: str) -> float | None:
+    """The decision time a CMP cookie value records, or None."""
+    text = unquote(value)
+    if name == "OptanonAlertBoxClosed":
+        return parse_time(text.strip())
+    if name == "cc_cookie":
+        found = re.search(r'"(?:lastConsentTimestamp|consentTimestamp|consent_date)"\s*:\s*"([^"]+)"', text)
+        return parse_time(found.group(1)) if found else None
+    if name == "CookieConsent":
+        found = re.search(r"utc:(\d{12,14})", text)
+        return int(found.group(1)) / 1000 if found else None
+    return None

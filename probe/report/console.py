@@ -14,7 +14,12 @@ from probe.report.order import sorted_findings
 from probe.report.summary import summarize
 from probe.report.text import plain, safe_text
 
-_STATUS_STYLE = {"pass": "bold green", "fail": "bold red", "error": "bold magenta"}
+_STATUS_STYLE = {
+    "pass": "bold green",
+    "fail": "bold red",
+    "error": "bold magenta",
+    "inconclusive": "bold yellow",
+}
 _SEVERITY_LABEL = {"error": ("FAIL", "bold red"), "warning": ("WARN", "yellow"), "info": ("INFO", "cyan")}
 _ANSWER_STYLE = {"yes": "green", "no": "bold red", "not-tested": "dim"}
 
@@ -60,7 +65,18 @@ def _scenario_table(scenario: ScenarioResult) -> Table:
         )
     for finding in sorted_findings(scenario.findings):
         table.add_row(*_finding_cells(finding))
-    if scenario.status != "error" and not scenario.findings:
+    for gap in scenario.unjudged:
+        # a rule that could not run is not a pass: say which, and why, on its own row
+        rules = Text(f"{len(gap.rules)} rule(s) not run", style="dim")
+        table.add_row(
+            Text("NOT JUDGED", style=_STATUS_STYLE["inconclusive"]),
+            Text(""),
+            Text(""),
+            safe_text(gap.phase or "-"),
+            safe_text(gap.reason),
+            rules,
+        )
+    if scenario.status == "pass" and not scenario.findings:
         table.add_row(Text("PASS", style=_STATUS_STYLE["pass"]), "", "", "", Text("no findings"), "")
     return table
 

@@ -14,6 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from probe.findings import EvidenceRef, Finding, Report, ScenarioResult
+from probe.marks import ReadMark, iso
 from probe.report.classes import Classifier, default_classifier, style_for
 from probe.report.order import phase_rank, sorted_findings
 from probe.report.summary import summarize
@@ -84,7 +85,7 @@ class ScenarioView:
     legend: list[tuple[str, str, bool, int]]  # label, colour, hollow, count
     entries: list[EntryRow]
     screenshots: list[Screenshot]
-    choices: list[tuple[str, str, str]]  # phase, action, choice summary
+    choices: list[tuple[str, str, str, str]]  # phase, action, choice summary, how the mark is known
     signals: str | None
     notes: list[str] = field(default_factory=list)
 
@@ -190,7 +191,8 @@ def _scenario_view(
         ],
         choices=[],
         signals=json.dumps(result.signals, indent=2, sort_keys=True, default=str) if result.signals else None,
-        notes=list(result.notes),
+        # the reasons a scenario was not fully judged have their own box; no need to say them twice
+        notes=[n for n in result.notes if n not in {gap.reason for gap in result.unjudged}],
     )
     if timeline is not None:
         _add_timeline(view, timeline, findings, classify or default_classifier(timeline))
@@ -212,7 +214,8 @@ def _add_timeline(
                 e.index,
                 f"{view.slug}-e{e.index}",
                 f"+{e.started - start:.3f} s",
-                timeline.phase_of(e),
+                # with no phase information, no request was judged as "before-consent": say so
+                timeline.phase_of(e) if timeline.has_phases else "no phase",
                 style.label,
                 style.colour,
                 style.hollow,
@@ -224,13 +227,29 @@ def _add_timeline(
         )
     for mark in sorted(timeline.marks, key=lambda m: m.at):
         if mark.choice is None:
-            chosen = "choice not recorded"
+            chosen = "choice unknown" if isinstance(mark, ReadMark) else "choice not recorded"
         else:
             chosen = ", ".join(
                 f"{cat} {'granted' if ok else 'denied'}" for cat, ok in sorted(mark.choice.items())
             )
-        view.choices.append((mark.phase, mark.action or "", chosen))
-    view.notes += [n for n in timeline.notes if n not in view.notes]
+        view.choices.append((mark.phase, mark.action or "", chosen, _how_known(mark)))
+    skip = set(view.notes) | {gap.reason for gap in view.result.unjudged}
+    view.notes += [n for n in timeline.notes if n not in skip]
+
+
+_CHOICE_FROM = {"stated": "choice as stated", "stamps": "choice read from the site's own stamps"}
+
+
+def _how_known(mark: object) -> str:
+    """How a mark's time and choice are known, in words (recorded marks need none)."""
+    if not isinstance(mark, ReadMark):
+        return ""
+    parts = [f"{mark.source}" + (f", confidence {mark.confidence}" if mark.source == "inferred" else "")]
+    if mark.window is not None:
+        parts.append(f"the click lies between {iso(mark.window[0])} and {iso(mark.window[1])}")
+    if mark.choice_source in _CHOICE_FROM and mark.choice is not None:
+        parts.append(_CHOICE_FROM[mark.choice_source])
+    return "; ".join(parts)
 
 
 def _flags(findings: list[Finding]) -> dict[int, tuple[str, list[str]]]:

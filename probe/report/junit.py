@@ -18,7 +18,7 @@ ERROR_CASE = "scenario"  # the testcase name of a scenario the tool could not ju
 def render_junit(report: Report, rules: Sequence[str] = ()) -> str:
     """JUnit XML text; every id in ``rules`` becomes a testcase so passing rules show as passed."""
     root = ET.Element("testsuites", name=_clean(report.suite or report.tool.name))
-    totals = {"tests": 0, "failures": 0, "errors": 0}
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for scenario in report.scenarios:
         suite = _suite(report, scenario, rules)
         for key in totals:
@@ -26,7 +26,6 @@ def render_junit(report: Report, rules: Sequence[str] = ()) -> str:
         root.append(suite)
     for key, value in totals.items():
         root.set(key, str(value))
-    root.set("skipped", "0")
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
@@ -62,8 +61,9 @@ def _suite(report: Report, scenario: ScenarioResult, rules: Sequence[str]) -> ET
             ET.SubElement(case, "system-out").text = _clean(_describe(findings))
         _count(suite, tests=1, failures=0, errors=1)
         return suite
-    failures = 0
-    for rule in _rule_ids(rules, findings):
+    failures = skipped = 0
+    not_run = _not_run(scenario)
+    for rule in _rule_ids(rules, [*findings, *(Finding(rule=r, message="") for r in not_run)]):
         case = ET.SubElement(suite, "testcase", classname=classname, name=_clean(rule), time="0")
         mine = [f for f in findings if f.rule == rule]
         errors = [f for f in mine if f.severity == "error"]
@@ -73,10 +73,26 @@ def _suite(report: Report, scenario: ScenarioResult, rules: Sequence[str]) -> ET
             message = errors[0].message + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else "")
             failure = ET.SubElement(case, "failure", message=_clean(message), type=_clean(rule))
             failure.text = _clean(_describe(errors))
+        elif rule in not_run:
+            # the rule could not run: a skip with the reason, never a silent pass
+            skipped += 1
+            reasons = not_run[rule]
+            ET.SubElement(case, "skipped", message=_clean(_first_line(reasons[0]))).text = _clean(
+                "\n".join(reasons)
+            )
         if others:
             ET.SubElement(case, "system-out").text = _clean(_describe(others))
-    _count(suite, tests=len(suite.findall("testcase")), failures=failures, errors=0)
+    _count(suite, tests=len(suite.findall("testcase")), failures=failures, errors=0, skipped=skipped)
     return suite
+
+
+def _not_run(scenario: ScenarioResult) -> dict[str, list[str]]:
+    """Rule id -> why it could not run on this scenario."""
+    reasons: dict[str, list[str]] = {}
+    for gap in scenario.unjudged:
+        for rule in gap.rules:
+            reasons.setdefault(rule, []).append(gap.reason)
+    return reasons
 
 
 def _rule_ids(registry: Sequence[str], findings: Iterable[Finding]) -> list[str]:
@@ -101,11 +117,11 @@ def _describe(findings: Iterable[Finding]) -> str:
     return "\n".join(lines)
 
 
-def _count(suite: ET.Element, *, tests: int, failures: int, errors: int) -> None:
+def _count(suite: ET.Element, *, tests: int, failures: int, errors: int, skipped: int = 0) -> None:
     suite.set("tests", str(tests))
     suite.set("failures", str(failures))
     suite.set("errors", str(errors))
-    suite.set("skipped", "0")
+    suite.set("skipped", str(skipped))
     suite.set("time", "0")
 
 

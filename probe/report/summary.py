@@ -22,17 +22,22 @@ class Summary:
     warnings: int
     infos: int
     exit_code: int
+    inconclusive: int = 0
 
     @property
     def verdict(self) -> str:
-        """``pass``, ``fail`` or ``error``, following the exit code."""
+        """``pass``, ``fail``, ``error`` or ``inconclusive``, following the exit code."""
+        if self.exit_code == 2 and not self.errored and self.inconclusive:
+            return "inconclusive"
         return VERDICTS[self.exit_code]
 
     def sentence(self) -> str:
         """One line a person reads first."""
+        # said only when it happens, so reports of runs that judged everything read as before
+        partly = f"{self.inconclusive} inconclusive, " if self.inconclusive else ""
         return (
             f"{self.scenarios} {_plural(self.scenarios, 'scenario')}: {self.passed} passed, "
-            f"{self.failed} failed, {self.errored} could not be judged; findings: "
+            f"{self.failed} failed, {partly}{self.errored} could not be judged; findings: "
             f"{self.errors} {_plural(self.errors, 'error')}, "
             f"{self.warnings} {_plural(self.warnings, 'warning')}, "
             f"{self.infos} info; exit code {self.exit_code}"
@@ -52,6 +57,7 @@ def summarize(report: Report) -> Summary:
         warnings=severities["warning"],
         infos=severities["info"],
         exit_code=report.exit_code,
+        inconclusive=statuses["inconclusive"],
     )
 
 

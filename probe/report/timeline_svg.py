@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from probe.marks import ReadMark, window_of
 from probe.report.classes import Classifier, style_for
 from probe.timeline import BEFORE, Entry, Timeline
 
@@ -79,6 +80,16 @@ class Band:
 
 
 @dataclass(frozen=True)
+class Window:
+    """The stretch in which an inferred click may have happened (its requests are at most warnings)."""
+
+    phase: str
+    x0: float
+    x1: float
+    title: str
+
+
+@dataclass(frozen=True)
 class Tick:
     """A labelled tick on the time axis."""
 
@@ -101,6 +112,7 @@ class TimelineLayout:
     lines: list[PhaseLine] = field(default_factory=list)
     bands: list[Band] = field(default_factory=list)
     ticks: list[Tick] = field(default_factory=list)
+    windows: list[Window] = field(default_factory=list)
     start: float = 0.0
 
 
@@ -114,13 +126,16 @@ def layout_timeline(
     flags = flags or {}
     entries = sorted(timeline.entries, key=lambda e: (e.started, e.index))
     starts = _phase_starts(timeline)
-    times = [e.started for e in entries] + [t for _, t, _ in starts]
+    # The axis spans the recording; a mark given outside it (a time years away) sits at the edge
+    # instead of stretching the axis until every request collapses into one dot.
+    times = [e.started for e in entries] or [t for _, t, _ in starts]
     t0, t1 = (min(times), max(times)) if times else (0.0, 1.0)
     span = max(t1 - t0, 0.001)
     pad = span * 0.03
 
     def x_of(t: float) -> float:
-        return PLOT_LEFT + (t - t0 + pad) / (span + 2 * pad) * (PLOT_RIGHT - PLOT_LEFT)
+        x = PLOT_LEFT + (t - t0 + pad) / (span + 2 * pad) * (PLOT_RIGHT - PLOT_LEFT)
+        return min(max(x, PLOT_LEFT), PLOT_RIGHT)
 
     classes = {e.index: classify(e) for e in entries}
     lane_keys = sorted(set(classes.values()), key=lambda c: (style_for(c).order, c))
@@ -152,7 +167,7 @@ def layout_timeline(
                 cls=key,
                 colour=style.colour,
                 hollow=style.hollow,
-                title=_mark_title(e, t0, timeline.phase_of(e), style.label, flag),
+                title=_mark_title(e, t0, _phase_label(timeline, e), style.label, flag),
                 href=anchor(e.index),
                 flag=flag[0] if flag else None,
             )
@@ -169,9 +184,24 @@ def layout_timeline(
         marks=marks,
         start=t0,
     )
-    _place_phases(layout, starts, x_of)
+    _place_phases(layout, starts, x_of, (t0 - pad, t1 + pad))
+    for mark in timeline.marks:
+        window = window_of(mark)
+        if window is not None:
+            title = (
+                f"{mark.phase}: the click happened between {_utc(window[0])} and {_utc(window[1])}; "
+                "requests in this stretch may have gone out before it, so they are at most warnings"
+            )
+            layout.windows.append(
+                Window(mark.phase, round(x_of(window[0]), 2), round(x_of(window[1]), 2), title)
+            )
     layout.ticks = [Tick(round(x_of(t0 + s), 2), label) for s, label in _ticks(span)]
     return layout
+
+
+def _phase_label(timeline: Timeline, entry: Entry) -> str:
+    """The entry's phase, or "no phase" when the recording has no phase information at all."""
+    return timeline.phase_of(entry) if timeline.has_phases else "no phase"
 
 
 def _phase_starts(timeline: Timeline) -> list[tuple[str, float, str]]:
@@ -183,7 +213,7 @@ def _phase_starts(timeline: Timeline) -> list[tuple[str, float, str]]:
     if marks:
         begin = min([m.at for m in marks] + ([first] if first is not None else []))
         starts = [(BEFORE, begin, "start")] if marks[0].phase != BEFORE else []
-        return starts + [(m.phase, m.at, m.action or "") for m in marks]
+        return starts + [(m.phase, m.at, _how(m)) for m in marks]
     tagged = [e for e in sorted(timeline.entries, key=lambda e: e.started) if e.phase]
     if not tagged:
         return []
@@ -197,8 +227,18 @@ def _phase_starts(timeline: Timeline) -> list[tuple[str, float, str]]:
     return [(phase, at, "start" if phase == BEFORE else "inferred") for phase, at in ordered]
 
 
+def _how(mark: object) -> str:
+    """How a mark is known, as the phase line's sublabel: its action, "given" or "inferred"."""
+    if isinstance(mark, ReadMark):
+        return mark.source
+    return getattr(mark, "action", None) or ""
+
+
 def _place_phases(
-    layout: TimelineLayout, starts: list[tuple[str, float, str]], x_of: Callable[[float], float]
+    layout: TimelineLayout,
+    starts: list[tuple[str, float, str]],
+    x_of: Callable[[float], float],
+    shown: tuple[float, float],
 ) -> None:
     last_label_x = -1e9
     row = 0
@@ -212,7 +252,17 @@ def _place_phases(
         last_label_x = x
         inferred = how == "inferred"
         sub = "(inferred)" if inferred else ("" if how == "start" else how)
-        title = f"{phase} begins at {_utc(at)}" + (f" · action {how}" if sub and not inferred else "")
+        if how != "start" and not shown[0] <= at <= shown[1]:
+            sub = (sub + " " if sub else "") + (
+                "(before the recording)" if at < shown[0] else "(after the recording)"
+            )
+        told = {
+            "": "",
+            "start": "",
+            "inferred": " · inferred from the recording",
+            "given": " · given on replay",
+        }
+        title = f"{phase} begins at {_utc(at)}" + told.get(how, f" · action {how}")
         layout.lines.append(
             PhaseLine(
                 phase, x, phase, sub, 16.0 + row * 20.0, title, PHASE_INK.get(phase, "#495057"), inferred

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from probe.findings import Finding
+from probe.findings import EvidenceRef, Finding
+from probe.marks import ReadMark, iso
 from probe.rules import before_consent, destinations, revocation, signals, stamping, third_party
 from probe.rules.base import Hit, Rule
 from probe.rules.context import Context, build_context
+from probe.timeline import REVOKED
 
 # the public order reports and findings follow
 RULES: tuple[Rule, ...] = (
@@ -35,14 +37,71 @@ def _first_entry(finding: Finding) -> int:
 
 
 def run_rules(ctx: Context, rules: tuple[Rule, ...] = RULES) -> list[Finding]:
-    """Every finding of ``rules`` on a context, ordered by rule, then entry index."""
+    """Every finding of ``rules`` on a context, ordered by rule, then entry index.
+
+    Requests inside the window of doubt around an inferred mark are never errors (see ``uncertain``).
+    """
     order = {r.id: i for i, r in enumerate(RULES)}
     findings: list[Finding] = []
     for r in rules:
         if r.needs_phases and not ctx.timeline.has_phases:
             continue
         findings.extend(r.finding(hit) for hit in r.check(ctx))
+    findings = [part for f in findings for part in uncertain(ctx, f)]
     return sorted(findings, key=lambda f: (order.get(f.rule, len(order)), _first_entry(f)))
+
+
+def uncertain(ctx: Context, finding: Finding) -> list[Finding]:
+    """An error whose requests went out while an inferred click may not have happened yet: a warning.
+
+    An inferred mark stands at the earliest moment its click may have happened; a request between
+    then and the latest moment may have gone out before the click, so it cannot prove a violation
+    of the choice. Evidence on both sides splits the finding: the error keeps the certain part.
+    """
+    windows = [(m, w) for m in ctx.timeline.marks if isinstance(m, ReadMark) and (w := m.window) is not None]
+    if finding.severity != "error" or not windows:
+        return [finding]
+    inside: list[EvidenceRef] = []
+    outside: list[EvidenceRef] = []
+    neutral: list[EvidenceRef] = []  # statements, storage snapshots: no request time to place
+    where: tuple[str, tuple[float, float]] | None = None
+    for ref in finding.evidence:
+        entry = ctx.by_index.get(ref.entry) if ref.entry is not None else None
+        if entry is None:
+            (neutral if ref.entry is None else outside).append(ref)
+            continue
+        wire = ctx.preflight_of.get(entry.index, entry).started
+        # the trace itself (say, the consent event, sent after its preflight) is proof of the click
+        hit = next(
+            ((m.phase, w) for m, w in windows if w[0] <= wire < w[1] and entry.index != m.latest_entry),
+            None,
+        )
+        (inside if hit else outside).append(ref)
+        where = where or hit
+    if where is None:
+        return [finding]
+    phase, (earliest, latest) = where
+    what = "revocation" if phase == REVOKED else "decision"
+    why = (
+        f" Uncertain: sent between {iso(earliest)} and {iso(latest)}, the earliest and the latest moment of"
+        f" the inferred {what}, so it may have gone out before it: a warning, not an error."
+    )
+    warning = finding.model_copy(
+        update={
+            "severity": "warning",
+            "message": finding.message + why,
+            "evidence": inside + neutral,
+            "uncertain": True,
+        }
+    )
+    if not outside:
+        return [warning]
+    note = (
+        f" ({len(inside)} more cited request(s) went out within the window of doubt of the inferred {what}:"
+        " reported separately as a warning.)"
+    )
+    certain = finding.model_copy(update={"message": finding.message + note, "evidence": outside + neutral})
+    return [certain, warning.model_copy(update={"evidence": inside})]
 
 
 __all__ = [
@@ -55,4 +114,5 @@ __all__ = [
     "build_context",
     "rule_by_id",
     "run_rules",
+    "uncertain",
 ]

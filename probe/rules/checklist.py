@@ -18,7 +18,7 @@ from probe.rules.base import (
 from probe.rules.context import Context
 from probe.segment import clip
 from probe.suite import Suite
-from probe.timeline import AFTER, REVOKED
+from probe.timeline import AFTER, BEFORE, REVOKED
 
 QUESTIONS: dict[str, str] = {
     Q_CATEGORIZATION: "Is destination categorization documented?",
@@ -53,6 +53,27 @@ def _violations(judged: list[Judged], question: str) -> list[tuple[str, Finding]
         for f in j.findings
         if _QUESTION_OF.get(f.rule) == question and f.severity == "error"
     ]
+
+
+def _doubts(judged: list[Judged], question: str) -> ChecklistItem | None:
+    """Not tested when the question's only would-be violations fell in a window of doubt."""
+    doubts = [
+        (j.name, f)
+        for j in judged
+        for f in j.findings
+        if _QUESTION_OF.get(f.rule) == question and f.uncertain
+    ]
+    if not doubts:
+        return None
+    rules = sorted({f.rule for _, f in doubts})
+    detail = (
+        f"{len(doubts)} finding(s) ({', '.join(rules)}) fall in the window of doubt around an inferred "
+        "decision: the recording cannot tell whether they came before it. Give --decision-at to settle it."
+    )
+    evidence = [_tag(n, f.evidence[0]) for n, f in doubts if f.evidence][:MAX_EVIDENCE]
+    return ChecklistItem(
+        id=question, question=QUESTIONS[question], answer="not-tested", detail=detail, evidence=evidence
+    )
 
 
 def _no(question: str, violations: list[tuple[str, Finding]]) -> ChecklistItem:
@@ -94,59 +115,127 @@ def _categorization(judged: list[Judged], suite: Suite) -> ChecklistItem:
     )
 
 
-def _first_event_ref(judged: list[Judged], phases: tuple[str, ...]) -> list[EvidenceRef]:
-    for j in judged:
-        for event in j.ctx.traffic.events:
-            if j.ctx.event_phase(event) in phases:
-                return [_tag(j.name, EvidenceRef(entry=event.entry, url=event.url, excerpt=event.excerpt))]
-    return []
+def _entry_ref(j: Judged, index: int, excerpt: str) -> EvidenceRef:
+    entry = j.ctx.by_index[index]
+    return _tag(j.name, EvidenceRef(entry=entry.index, url=entry.url, excerpt=excerpt))
+
+
+def _waited(j: Judged) -> list[EvidenceRef]:
+    """Proof that a scenario exercised the wait: a request before its decision, Segment traffic after it."""
+    if j.ctx.timeline.mark(AFTER) is None:
+        return []
+    before = next((e for e in j.ctx.entries if j.ctx.phase(e) == BEFORE), None)
+    after = next(
+        (r for r in j.ctx.traffic.requests if j.ctx.phase(j.ctx.by_index[r.entry]) in (AFTER, REVOKED)), None
+    )
+    if before is None or after is None:
+        return []
+    return [
+        _entry_ref(j, before.index, "a request before the decision: the page was observed undecided"),
+        _entry_ref(j, after.entry, f"Segment after the decision ({after.kind})"),
+    ]
 
 
 def _sdk_waits(judged: list[Judged], suite: Suite) -> ChecklistItem:
     q = Q_SDK_WAITS
     if violations := _violations(judged, q):
         return _no(q, violations)
+    if doubt := _doubts(judged, q):
+        return doubt
     if suite.consent_model == "opt-out":
         return _item(q, "not-tested", "Opt-out model: Segment is meant to run before a decision.")
-    phased = [j for j in judged if j.ctx.timeline.has_phases]
-    seen = [j for j in phased if j.ctx.traffic.requests]
-    if not seen:
-        return _item(q, "not-tested", "No scenario with phase information showed any Segment traffic.")
+    proofs = {j.name: refs for j in judged if (refs := _waited(j))}
+    if not proofs:
+        return _item(
+            q,
+            "not-tested",
+            "No scenario showed both requests before a decision and Segment traffic after it, so waiting "
+            "for consent was not exercised.",
+        )
     early_sdk = [j.name for j in judged for f in j.findings if f.rule == "sdk-before-consent"]
     extra = f" The SDK itself loaded early in: {', '.join(early_sdk)}." if early_sdk else ""
-    detail = f"No Segment event or identifier before the decision in {len(phased)} scenario(s).{extra}"
-    return _item(q, "yes", detail, _first_event_ref(judged, (AFTER, REVOKED)))
+    detail = (
+        f"No Segment event or identifier before the decision, and Segment traffic after it, in "
+        f"{', '.join(proofs)}.{extra}"
+    )
+    return _item(q, "yes", detail, [r for refs in proofs.values() for r in refs][:MAX_EVIDENCE])
+
+
+def _stated(j: Judged, phase: str) -> bool:
+    """True when the phase's choice is a fact (recorded by probe, or stated), not read from stamps."""
+    expect = j.ctx.expect.at(phase)
+    return expect.judgeable and expect.choice_source in ("recorded", "stated")
 
 
 def _stamped(judged: list[Judged], suite: Suite) -> ChecklistItem:
     q = Q_STAMPED
     if violations := _violations(judged, q):
         return _no(q, violations)
-    count = sum(1 for j in judged for e in j.ctx.traffic.events if j.ctx.event_phase(e) in (AFTER, REVOKED))
-    if not count:
-        return _item(q, "not-tested", "No Segment event was sent after a decision in any scenario.")
-    detail = f"All {count} event(s) sent after a decision carried categoryPreferences matching the choice."
-    return _item(q, "yes", detail, _first_event_ref(judged, (AFTER, REVOKED)))
+    if doubt := _doubts(judged, q):
+        return doubt
+    checked = [
+        (j, e)
+        for j in judged
+        for e in j.ctx.traffic.events
+        if (phase := j.ctx.event_phase(e)) in (AFTER, REVOKED) and _stated(j, phase)
+    ]
+    if not checked:
+        read = any(j.ctx.expect.at(p).choice_source == "stamps" for j in judged for p in (AFTER, REVOKED))
+        why = (
+            "The choice after the decision was read from the stamps themselves, so they cannot be "
+            "checked against it: say what the visitor chose (--choice or a suite scenario)."
+            if read
+            else "No Segment event was sent after a decision whose choice is known in any scenario."
+        )
+        return _item(q, "not-tested", why)
+    detail = (
+        f"All {len(checked)} event(s) sent after a decision carried categoryPreferences matching the choice."
+    )
+    refs: list[EvidenceRef] = []
+    for j, event in checked:
+        if not any(r.scenario == j.name for r in refs):  # the first event of each scenario
+            refs.append(_tag(j.name, EvidenceRef(entry=event.entry, url=event.url, excerpt=event.excerpt)))
+    return _item(q, "yes", detail, refs[:MAX_EVIDENCE])
+
+
+def _denial_traffic(j: Judged, phase: str) -> EvidenceRef | None:
+    """The first request that could have reached a denied category in ``phase``: Segment or a vendor."""
+    ctx = j.ctx
+    candidates = [r.entry for r in ctx.traffic.requests if ctx.phase(ctx.by_index[r.entry]) == phase]
+    candidates += [h.entry.index for h in ctx.vendor_hits if ctx.phase(h.entry) == phase]
+    if not candidates:
+        return None
+    return _entry_ref(j, min(candidates), f"traffic while the visitor's denial was in force ({phase})")
 
 
 def _filters(judged: list[Judged], suite: Suite) -> ChecklistItem:
     q = Q_FILTERS
     if violations := _violations(judged, q):
         return _no(q, violations)
-    exercised = []
+    if doubt := _doubts(judged, q):
+        return doubt
+    exercised: dict[str, EvidenceRef] = {}
     for j in judged:
         for phase in (AFTER, REVOKED):
             expect = j.ctx.expect.at(phase)
-            if expect.judgeable and j.ctx.timeline.mark(phase) and not all((expect.choice or {}).values()):
-                exercised.append(j.name)
-                break
+            denies = not all((expect.choice or {}).values())
+            if j.ctx.timeline.mark(phase) and _stated(j, phase) and denies:
+                ref = _denial_traffic(j, phase)
+                if ref is not None:
+                    exercised[j.name] = ref
+                    break
     if not exercised:
-        return _item(q, "not-tested", "No scenario denied or withdrew a category.")
+        return _item(
+            q,
+            "not-tested",
+            "No scenario with a recorded or stated choice denied or withdrew a category while Segment or a "
+            "vendor was active.",
+        )
     detail = (
         f"Denied categories stayed away from vendors and device-mode bundles in: {', '.join(exercised)}. "
         "Cloud-mode filtering happens on Segment's servers and is not visible from the browser."
     )
-    return _item(q, "yes", detail)
+    return _item(q, "yes", detail, list(exercised.values())[:MAX_EVIDENCE])
 
 
 def _server_side(judged: list[Judged], suite: Suite) -> ChecklistItem:
@@ -184,6 +273,8 @@ def _privacy_api(judged: list[Judged], suite: Suite) -> ChecklistItem:
     q = Q_PRIVACY_API
     if violations := _violations(judged, q):
         return _no(q, violations)
+    if doubt := _doubts(judged, q):
+        return doubt
     endpoint = suite.segment.privacy_endpoint
     if not endpoint:
         return _item(q, "not-tested", "The suite names no segment.privacy_endpoint.")
@@ -196,6 +287,8 @@ def _privacy_api(judged: list[Judged], suite: Suite) -> ChecklistItem:
         for e in j.ctx.entries
         if endpoint in e.url and j.ctx.phase(e) == REVOKED
     ]
+    if not refs:  # no violation, but no call either (e.g. a call inside a window of doubt)
+        return _item(q, "not-tested", "No call to the privacy endpoint could be placed after a revocation.")
     detail = f"The privacy endpoint was called after every revocation ({', '.join(j.name for j in revoked)})."
     return _item(q, "yes", detail, refs[:MAX_EVIDENCE])
 

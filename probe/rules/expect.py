@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from probe.catalog import Vendor
+from probe.marks import ChoiceSource, choice_source
 from probe.suite import Suite
 from probe.timeline import AFTER, BEFORE, REVOKED, PhaseMark, Timeline
 
@@ -20,6 +21,8 @@ class PhaseExpectation:
     choice: dict[str, bool] | None  # CMP category -> granted (required ones always True); None: unknown
     preferences: dict[str, bool] | None  # expected categoryPreferences, mapped Segment ids only
     required: frozenset[str] = frozenset()
+    # recorded by probe, stated by the auditor, or read from the site's own stamps (a claim, not a fact)
+    choice_source: ChoiceSource | None = None
 
     @property
     def judgeable(self) -> bool:
@@ -92,7 +95,8 @@ def build_expectations(timeline: Timeline, suite: Suite) -> Expectations:
     }
     choices: dict[str, dict[str, bool] | None] = {}
     for phase in (AFTER, REVOKED):
-        choice = resolve_mark(timeline.mark(phase), suite)
+        mark = timeline.mark(phase)
+        choice = resolve_mark(mark, suite)
         choices[phase] = choice
         prefs = suite.expected_preferences(choice) if choice is not None else None
         phases[phase] = PhaseExpectation(
@@ -102,6 +106,7 @@ def build_expectations(timeline: Timeline, suite: Suite) -> Expectations:
             choice=choice,
             preferences=prefs,
             required=required,
+            choice_source=choice_source(mark) if choice is not None else None,
         )
     before, after = choices[AFTER], choices[REVOKED]
     revoked: frozenset[str] = frozenset()

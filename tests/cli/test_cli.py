@@ -203,6 +203,36 @@ def test_replay_into_an_exact_run_dir(evidence: Path, tmp_path: Path) -> None:
     assert (empty / "report.json").is_file()
 
 
+def test_replay_states_the_recorded_marks_and_refuses_options_that_cannot_apply(
+    evidence: Path, tmp_path: Path
+) -> None:
+    done = probe("replay", evidence, "--out", tmp_path / "replay")
+    assert done.exit_code == 0, done.output
+    report = json.loads((tmp_path / "replay" / "report.json").read_text())
+    marks = {s["name"]: [(m["phase"], m["source"], m["choice_source"]) for m in s["marks"]] for s in report["scenarios"]}
+    assert marks == {
+        "accept_all": [("after-consent", "recorded", "recorded")],
+        "no_decision": [],
+        "reject_analytics": [("after-consent", "recorded", "recorded")],
+        "revoke": [("after-consent", "recorded", "recorded"), ("after-revoke", "recorded", "recorded")],
+    }
+    assert all(s["unjudged"] == [] for s in report["scenarios"])
+    # probe's own evidence records when the visitor decided: --decision-at would silently change nothing
+    for option in (["--decision-at", "3"], ["--revoke-choice", "reject_all"]):
+        refused = probe("replay", evidence / "accept_all", *option, "--out", tmp_path / "refused")
+        assert refused.exit_code == 2
+        assert refused.output.splitlines() == [
+            f"probe: {option[0]}: only for a HAR file; {evidence / 'accept_all'} is probe's own evidence, "
+            "which records when the visitor decided and what they chose"
+        ]
+        assert not (tmp_path / "refused").exists()
+    # its HAR alone is a HAR: the options apply, a stated choice beats the recorded one
+    har = evidence / "accept_all" / "evidence.har"
+    assert probe("replay", har, "--choice", "reject_all", "--out", tmp_path / "har").exit_code == 2
+    stated = probe("replay", har, "--decision-at", "0", "--choice", "reject_all", "--out", tmp_path / "har2")
+    assert stated.exit_code == 1, stated.output
+
+
 def test_replay_with_a_suite_whose_routes_are_not_here(evidence: Path, tmp_path: Path) -> None:
     # `probe run` refuses missing routes at load; a replay only borrows the suite's category mapping
     elsewhere = tmp_path / "elsewhere" / "suite.yaml"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 from timeline_factory import (
+    ACCEPT_ALL,
     ANALYTICS_ONLY,
     API,
     BRAZE_BUNDLE,
@@ -24,8 +25,9 @@ from timeline_factory import (
 
 from probe.analysis import analyse_timeline, checklist
 from probe.findings import ChecklistItem
+from probe.marks import ReadMark
 from probe.suite import Suite
-from probe.timeline import Timeline
+from probe.timeline import AFTER, Timeline
 
 IDS = (
     "destination-categorization",
@@ -145,3 +147,36 @@ def test_accept_all_only_does_not_test_filters() -> None:
     assert got["filters-honor-categories"].answer == "not-tested"
     assert got["consent-stamped"].answer == "yes"
     assert got["consent-stamped"].evidence and got["consent-stamped"].evidence[0].entry == 5
+
+
+def test_yes_needs_traffic_before_the_decision_and_segment_after_it() -> None:
+    # decided at once: nothing was seen undecided, so waiting for consent was not exercised
+    at_once = Recording("at_once").decide(ACCEPT_ALL, "accept_all").add(loader(), settings()).build()
+    got = answers([at_once], make_suite())
+    assert got["sdk-waits"].answer == "not-tested"
+    assert got["consent-stamped"].answer == "not-tested"  # no event at all
+    # seen undecided, but Segment never came: nothing shows it would have waited
+    quiet = Recording("quiet").add(get(f"{SITE}/")).decide(ACCEPT_ALL, "accept_all").add(get(f"{SITE}/a")).build()
+    assert answers([quiet], make_suite())["sdk-waits"].answer == "not-tested"
+    good = answers([compliant_accept_all().build()], make_suite())["sdk-waits"]
+    assert good.answer == "yes"
+    assert [(e.entry, e.scenario) for e in good.evidence] == [(0, "accept_all"), (1, "accept_all")]
+
+
+def test_a_choice_read_from_the_stamps_cannot_check_the_stamps() -> None:
+    timeline = compliant_accept_all().build()
+    (mark,) = timeline.marks
+    timeline.marks = [ReadMark(AFTER, mark.at, ACCEPT_ALL, source="inferred", choice_source="stamps")]
+    got = answers([timeline], make_suite())
+    assert got["consent-stamped"].answer == "not-tested"
+    assert "read from the stamps themselves" in got["consent-stamped"].detail
+    stated = compliant_accept_all().build()
+    stated.marks = [ReadMark(AFTER, mark.at, ACCEPT_ALL, source="given", choice_source="stated")]
+    assert answers([stated], make_suite())["consent-stamped"].answer == "yes"
+
+
+def test_filters_yes_links_the_traffic_that_ran_under_the_denial() -> None:
+    got = answers([reject_analytics()], make_suite())
+    item = got["filters-honor-categories"]
+    assert item.answer == "yes"
+    assert [(e.entry, e.scenario) for e in item.evidence] == [(1, "reject_analytics")]  # the loader

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from probe.evidence import PhaseSpecError, apply_phases, read_bundle, read_har
-from probe.timeline import AFTER, BEFORE, REVOKED, Entry, PhaseMark, Timeline
+from probe.marks import ReadMark
+from probe.timeline import AFTER, BEFORE, REVOKED, Entry, Timeline
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "har"
 NOT_TIME = "(and it is not an ISO time or an entry index)"
@@ -23,29 +24,43 @@ def test_chrome_inferred_from_consent_event_and_onetrust_cookie() -> None:
     t = read_har(GOLDEN / "chrome-devtools.har")
     result = apply_phases(t)
     assert (result.method, result.confidence) == ("inferred", "high")
-    assert result.signals == ("sdk-load", "consent-event", "cmp-cookie:OptanonAlertBoxClosed")
-    # the click is placed at the SDK loading that led to the consent event (entry 4), not at entry 7
-    assert result.decision_at == at("2026-11-29T10:00:05.210") and result.revoke_at is None
-    assert t.marks == [
-        PhaseMark(AFTER, at("2026-11-29T10:00:05.210"), {"C0001": True, "C0002": True, "C0003": False})
-    ]
+    assert result.signals == ("consent-event", "cmp-cookie:OptanonAlertBoxClosed")
+    # OptanonAlertBoxClosed's value is the moment the banner closed: it pins the click down exactly,
+    # before the SDK loading (entry 4) and the consent event (entry 7) it set off
+    assert result.decision_at == at("2026-11-29T10:00:05.123") and result.revoke_at is None
+    (mark,) = t.marks
+    assert (mark.phase, mark.at, mark.window, mark.earliest_entry, mark.latest_entry) == (
+        AFTER, at("2026-11-29T10:00:05.123"), None, 4, 8,
+    )  # fmt: skip
+    assert isinstance(mark, ReadMark) and mark.choice is None  # the rules get a choice from probe.stated
+    assert mark.stamp == {"C0001": True, "C0002": True, "C0003": False}
     assert [t.phase_of(e) for e in t.entries] == [BEFORE] * 4 + [AFTER] * 6
     assert t.notes == [result.note]
     assert result.note == (
-        "Phases inferred from the recording: after-consent from 2026-11-29T10:00:05.210Z: Segment SDK loading"
-        " that led to it (from entry 4), first 'Segment Consent Preference Updated' event (entry 7),"
-        " OptanonAlertBoxClosed (OneTrust) first sent (entry 8) (confidence high)."
+        "Phases inferred from the recording: after-consent from 2026-11-29T10:00:05.123Z:"
+        " OptanonAlertBoxClosed (OneTrust) first sent (entry 8), its value recording the choice at"
+        " 2026-11-29T10:00:05.123Z, first 'Segment Consent Preference Updated' event (entry 7)"
+        " (confidence high)."
     )
 
 
 def test_firefox_inferred_from_batched_consent_event_and_klaro_cookie() -> None:
     t = read_har(GOLDEN / "firefox-devtools.har")
     result = apply_phases(t)
-    assert (result.confidence, result.signals) == ("high", ("sdk-load", "consent-event", "cmp-cookie:klaro"))
-    assert t.marks == [
-        PhaseMark(AFTER, at("2026-11-29T10:00:10.100"), {"analytics": True, "marketing": False})
-    ]
+    assert (result.confidence, result.signals) == ("high", ("consent-event", "cmp-cookie:klaro"))
+    (mark,) = t.marks
+    # the click set off the SDK loading (entry 2) that led to the consent event (entry 3): the window
+    assert isinstance(mark, ReadMark)
+    assert mark.window == (at("2026-11-29T10:00:10.100"), at("2026-11-29T10:00:10.400"))
+    assert (mark.earliest_entry, mark.latest_entry) == (2, 3)
+    assert mark.stamp == {"analytics": True, "marketing": False}
     assert [t.phase_of(e) for e in t.entries] == [BEFORE, BEFORE, AFTER, AFTER, AFTER, AFTER]
+    assert result.note.endswith(
+        "after-consent from 2026-11-29T10:00:10.100Z (entry 2), the earliest moment the evidence allows; at"
+        " the latest from 2026-11-29T10:00:10.400Z: first 'Segment Consent Preference Updated' event"
+        " (entry 3), klaro (Klaro) first sent (entry 4) (confidence high); 1 request in between may have gone"
+        " out before the click: at most warnings."
+    )
 
 
 def test_first_party_recording_infers_decision_and_revoke() -> None:
@@ -61,10 +76,11 @@ def test_first_party_recording_infers_decision_and_revoke() -> None:
         at("2026-11-29T13:51:28.255"),
         at("2026-11-29T13:51:28.835"),
     )
-    assert [m.choice for m in t.marks] == [
+    assert [m.stamp for m in t.marks if isinstance(m, ReadMark)] == [
         {"C0001": True, "C0002": True, "C0003": True},
         {"C0001": True, "C0002": False, "C0003": False},
     ]
+    assert [m.window for m in t.marks if isinstance(m, ReadMark)] == [None, None]
     assert [t.phase_of(e) for e in t.entries] == [BEFORE, AFTER, AFTER, AFTER, REVOKED]
     assert result.note.endswith(
         "after-revoke from 2026-11-29T13:51:28.835Z: next 'Segment Consent Preference Updated' event"
@@ -75,12 +91,12 @@ def test_first_party_recording_infers_decision_and_revoke() -> None:
 def test_stamp_only_is_low_confidence() -> None:
     t = read_har(GOLDEN / "playwright-h2.har")
     result = apply_phases(t)
-    assert (result.method, result.confidence, result.signals) == (
-        "inferred",
-        "low",
-        ("sdk-load", "consent-stamp"),
-    )
-    assert t.marks == [PhaseMark(AFTER, at("2026-11-29T09:00:00.200"), {"C0001": True, "C0002": False})]
+    assert (result.method, result.confidence, result.signals) == ("inferred", "low", ("consent-stamp",))
+    (mark,) = t.marks
+    # the burst back from the first stamp stops at the page's document: nobody clicked before it loaded
+    assert isinstance(mark, ReadMark)
+    assert mark.window == (at("2026-11-29T09:00:00.200"), at("2026-11-29T09:00:00.520"))
+    assert mark.stamp == {"C0001": True, "C0002": False}
 
 
 def test_no_phase_information_leaves_marks_empty() -> None:
@@ -124,7 +140,10 @@ def test_given_decision(decision: object, expected_at: float, described: str) ->
     t = read_har(GOLDEN / "chrome-devtools.har")
     result = apply_phases(t, decision_at=decision)  # type: ignore[arg-type]
     assert (result.method, result.confidence, result.decision_at) == ("given", "high", expected_at)
-    assert t.marks == [PhaseMark(AFTER, expected_at, {"C0001": True, "C0002": True, "C0003": False})]
+    (mark,) = t.marks
+    assert isinstance(mark, ReadMark)
+    assert (mark.phase, mark.at, mark.source, mark.window) == (AFTER, expected_at, "given", None)
+    assert mark.stamp == {"C0001": True, "C0002": True, "C0003": False}
     iso = datetime.fromtimestamp(expected_at, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     assert t.notes == [f"Phases as given: after-consent from {iso} ({described})."]
 
@@ -243,21 +262,63 @@ def test_onetrust_default_cookie_is_not_a_decision() -> None:
     assert apply_phases(t).method == "none"
 
 
-def test_sdk_loading_walk_back_stops_at_other_requests() -> None:
-    """A site that loads Segment at page load keeps those requests before consent."""
+def test_the_burst_before_the_consent_event_stops_at_a_pause() -> None:
+    """A site that loads Segment at page load keeps those requests before consent; the click's burst not."""
     consent = {
         "type": "track",
         "event": "Segment Consent Preference Updated",
         "context": {"consent": {"categoryPreferences": {"a": True}}},
     }
-    t = Timeline(
-        "eager",
-        [
-            _entry(0, 100.0, "https://cdn.segment.com/analytics.js/v1/wk/analytics.min.js"),
-            _entry(1, 100.2, "https://api.segment.io/v1/p", body={"type": "page"}),
-            _entry(2, 101.0, "https://api.segment.io/v1/t", body=consent),
-        ],
-    )  # fmt: skip
+    eager = [
+        _entry(0, 100.0, "https://cdn.segment.com/analytics.js/v1/wk/analytics.min.js"),
+        _entry(1, 100.2, "https://api.segment.io/v1/p", body={"type": "page"}),
+    ]
+    t = Timeline("eager", [*eager, _entry(2, 103.0, "https://api.segment.io/v1/t", body=consent)])
     result = apply_phases(t)
-    assert (result.signals, result.confidence, result.decision_at) == (("consent-event",), "medium", 101.0)
+    assert (result.signals, result.confidence, result.decision_at) == (("consent-event",), "medium", 103.0)
     assert [t.phase_of(e) for e in t.entries] == [BEFORE, BEFORE, AFTER]
+    assert t.marks[0].window is None  # type: ignore[attr-defined]
+    # the same page event 0.6 s before the consent event may have been the click's own: uncertain
+    t = Timeline("quick", [*eager, _entry(2, 100.8, "https://api.segment.io/v1/t", body=consent)])
+    result = apply_phases(t)
+    assert result.decision_at == 100.0
+    assert t.marks[0].window == (100.0, 100.8)  # type: ignore[attr-defined]
+
+
+def test_a_cookie_a_script_wrote_shows_up_with_the_next_request_only() -> None:
+    t = Timeline(
+        "late-cookie",
+        [
+            _entry(0, 100.0, "https://shop.example/"),
+            _entry(1, 100.5, "https://www.google-analytics.com/g/collect?v=2"),
+            _entry(2, 102.0, "https://shop.example/api/x"),  # no cookie yet: no decision before this
+            _entry(3, 106.0, "https://www.facebook.com/tr/?ev=PageView"),
+            _entry(4, 112.0, "https://shop.example/account", cookie="klaro=%7B%7D"),
+        ],
+    )
+    result = apply_phases(t)
+    assert (result.signals, result.confidence, result.decision_at) == (("cmp-cookie:klaro",), "medium", 106.0)
+    (mark,) = t.marks
+    assert isinstance(mark, ReadMark)
+    assert (mark.window, mark.earliest_entry, mark.latest_entry) == ((106.0, 112.0), 3, 4)
+    assert [t.phase_of(e) for e in t.entries] == [BEFORE, BEFORE, BEFORE, AFTER, AFTER]
+
+
+def test_a_cookie_value_that_records_the_click_time_pins_it_down() -> None:
+    late = "cc_cookie=" + json.dumps({"categories": ["necessary"], "consentTimestamp": "1970-01-01T00:01:45Z"})
+    t = Timeline(
+        "timed",
+        [
+            _entry(0, 100.0, "https://shop.example/"),
+            _entry(1, 104.0, "https://www.facebook.com/tr/?ev=PageView"),
+            _entry(2, 106.0, "https://www.facebook.com/tr/?ev=ViewContent"),
+            _entry(3, 112.0, "https://shop.example/account", cookie=late),
+        ],
+    )
+    result = apply_phases(t)
+    assert result.decision_at == 105.0 and t.marks[0].window is None  # type: ignore[attr-defined]
+    assert [t.phase_of(e) for e in t.entries] == [BEFORE, BEFORE, AFTER, AFTER]
+    # a time the recording contradicts (after the request that carried the cookie) is ignored
+    t.entries[3] = _entry(3, 112.0, "https://shop.example/account", cookie=late.replace("00:01:45", "00:09:00"))
+    t.marks = []
+    assert apply_phases(t).decision_at == 104.0

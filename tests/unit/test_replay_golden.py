@@ -38,10 +38,16 @@ def test_chrome_devtools_export_flags_the_ga_hit_before_the_onetrust_click() -> 
     assert any(
         "Phases inferred from the recording" in n and "confidence high" in n for n in judged.result.notes
     )
+    # the OneTrust stamps (C0001...) mean nothing to the default suite: failed, with the rest unjudged
+    assert judged.result.status == "fail"
+    assert [g.phase for g in judged.result.unjudged] == ["after-consent"]
+    with_ids = judge_har(GOLDEN / "chrome-devtools.har", ONETRUST_IDS)
+    assert (with_ids.result.status, with_ids.result.unjudged) == ("fail", [])
 
 
 def test_firefox_export_with_a_batch_is_clean() -> None:
     assert findings("firefox-devtools.har") == []
+    assert judge_har(GOLDEN / "firefox-devtools.har", None).result.status == "pass"
 
 
 @pytest.mark.parametrize("name", ["mitmproxy.har", "mitmproxy.har.gz"])
@@ -49,6 +55,9 @@ def test_mitmproxy_export_without_phases_runs_only_phase_free_rules(name: str) -
     judged = judge_har(GOLDEN / name, None)
     assert judged.result.findings == []
     assert any("only the phase-free rules ran" in n for n in judged.result.notes)
+    # nothing judged the phases: that is not a pass
+    assert judged.result.status == "inconclusive"
+    assert [g.reason.split(":")[0] for g in judged.result.unjudged] == ["no phase information in this recording"]
 
 
 def test_first_party_ces_endpoint_with_revocation_and_no_deletion_call() -> None:
@@ -73,3 +82,6 @@ def test_playwright_har_with_stamps_only_infers_with_low_confidence() -> None:
     judged = judge_har(GOLDEN / "playwright-h2.har", None)
     assert judged.result.findings == []
     assert any("confidence low" in n for n in judged.result.notes)
+    assert judged.result.status == "inconclusive"  # its C0001/C0002 stamps name no default category
+    with_ids = judge_har(GOLDEN / "playwright-h2.har", ONETRUST_IDS)
+    assert (with_ids.result.status, [m.choice_source for m in with_ids.result.marks]) == ("pass", ["stamps"])

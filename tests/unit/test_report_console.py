@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from probe.findings import ChecklistItem, EvidenceRef, Finding, Report, ScenarioResult, ToolInfo
+from probe.findings import ChecklistItem, EvidenceRef, Finding, Report, ScenarioResult, ToolInfo, Unjudged
 from probe.report import render_console
 
 
@@ -88,3 +88,14 @@ def test_a_passing_run_says_so() -> None:
     text = _render(report)
     assert "no findings" in text
     assert "exit code 0" in text and "Audit checklist" not in text
+
+
+def test_an_inconclusive_scenario_says_so_and_why() -> None:
+    gap = Unjudged(reason="no phase information in this recording", rules=["segment-before-consent"])
+    report = Report(tool=ToolInfo(version="0.1.0"), scenarios=[ScenarioResult.judged("foreign", [], [gap])])
+    text = _render(report)
+    assert "foreign  INCONCLUSIVE" in text
+    assert "NOT JUDGED" in text and "no phase information in this recording" in text
+    assert "no findings" not in text  # never reads as a pass
+    assert "INCONCLUSIVE 1 scenario: 0 passed, 0 failed, 1 inconclusive, 0 could not be judged" in text
+    assert report.exit_code == 2

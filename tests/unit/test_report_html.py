@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import Playwright
 
 from probe.browser import find_browser, launch_args
-from probe.findings import ChecklistItem, EvidenceRef, Finding, Report, ScenarioResult, ToolInfo
+from probe.findings import ChecklistItem, EvidenceRef, Finding, Report, ScenarioResult, ToolInfo, Unjudged
+from probe.marks import ReadMark
 from probe.report import default_classifier, render_html, write_html
 from probe.report.timeline_svg import MAX_ROWS, MIN_GAP, layout_timeline
 from probe.timeline import Entry, PhaseMark, Timeline
@@ -369,6 +370,39 @@ def test_phases_are_inferred_from_entry_tags_when_marks_are_missing() -> None:
 def test_the_time_axis_reaches_the_last_request() -> None:
     layout = layout_timeline(_accept_timeline(), lambda e: "first-party")
     assert [t.label for t in layout.ticks][-2:] == ["1.4 s", "1.6 s"]
+
+
+def test_an_inconclusive_scenario_is_never_shown_as_judged_before_consent() -> None:
+    timeline = Timeline("foreign", [_e(0, 0.0, "https://shop.test/"), _e(1, 0.5, "https://api.segment.io/v1/p")])
+    gap = Unjudged(reason="no phase information in this recording", rules=["segment-before-consent"])
+    result = ScenarioResult.judged("foreign", [], [gap])
+    html = render_html(Report(tool=ToolInfo(version="0.1.0"), scenarios=[result]), {"foreign": timeline})
+    assert '<header class="top verdict-inconclusive">' in html
+    assert '<span class="badge status-inconclusive">INCONCLUSIVE</span>' in html
+    assert "Inconclusive: not every rule could run" in html and "not run: segment-before-consent" in html
+    assert "every rule stayed silent" not in html
+    assert html.count(">no phase</span>") == 2 and ">before-consent</span>" not in html
+    layout = layout_timeline(timeline, lambda e: "first-party")
+    assert layout.bands == [] and "no phase" in layout.marks[0].title
+
+
+def test_a_mark_far_outside_the_recording_sits_at_the_edge() -> None:
+    timeline = _accept_timeline()
+    timeline.marks = [PhaseMark("after-consent", T0 + 2.3e9, None, None)]
+    layout = layout_timeline(timeline, lambda e: "first-party")
+    assert [t.label for t in layout.ticks][-1] == "1.6 s"
+    line = layout.lines[-1]
+    assert (line.x, line.sublabel) == (layout.plot_right, "(after the recording)")
+
+
+def test_the_window_of_doubt_is_drawn_between_its_earliest_and_latest_moment() -> None:
+    timeline = _accept_timeline()
+    timeline.marks = [ReadMark("after-consent", T0 + 0.5, source="inferred", latest=T0 + 1.4, latest_entry=1)]
+    layout = layout_timeline(timeline, lambda e: "first-party")
+    (window,) = layout.windows
+    assert window.x0 < layout.marks[1].x == window.x1
+    assert "the click happened between" in window.title
+    assert layout.lines[-1].inferred
 
 
 def test_screenshots_are_embedded_and_missing_ones_explained(tmp_path: Path) -> None:

@@ -12,9 +12,11 @@ from probe.findings import (
     ChecklistItem,
     EvidenceRef,
     Finding,
+    MarkInfo,
     Report,
     ScenarioResult,
     ToolInfo,
+    Unjudged,
 )
 from probe.report import ReportFormatError, dumps_json, load_report, write_json
 
@@ -122,3 +124,34 @@ def test_reader_refuses_what_is_not_a_probe_report(tmp_path: Path, content: str)
 def test_reader_reports_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ReportFormatError, match="nope.json"):
         load_report(tmp_path / "nope.json")
+
+
+def test_inconclusive_status_reasons_and_marks_round_trip(tmp_path: Path) -> None:
+    gap = Unjudged(reason="no readable entries", rules=["segment-before-consent"])
+    mark = MarkInfo(
+        phase="after-consent",
+        at="2026-11-30T16:00:05.020Z",
+        earliest="2026-11-30T16:00:05.020Z",
+        latest="2026-11-30T16:00:05.410Z",
+        earliest_entry=2,
+        latest_entry=7,
+        source="inferred",
+        confidence="high",
+        signals=["consent-event"],
+    )
+    scenario = ScenarioResult.judged("foreign", [], [gap], marks=[mark])
+    report = Report(tool=ToolInfo(version="0.1.0"), scenarios=[scenario])
+    data = json.loads(dumps_json(report))["scenarios"][0]
+    assert (data["status"], data["unjudged"], data["marks"][0]["latest_entry"]) == (
+        "inconclusive",
+        [{"reason": "no readable entries", "phase": None, "rules": ["segment-before-consent"]}],
+        7,
+    )
+    assert load_report(write_json(tmp_path / "report.json", report)) == report
+    # a violation wins over what could not be judged; a tool error wins over both
+    failing = ScenarioResult.judged("leaky", _findings(), [gap])
+    assert failing.status == "fail"
+    assert Report(tool=ToolInfo(version="0.1.0"), scenarios=[scenario, failing]).exit_code == 1
+    broken = ScenarioResult(name="broken", status="error", error="site unreachable")
+    assert Report(tool=ToolInfo(version="0.1.0"), scenarios=[scenario, failing, broken]).exit_code == 2
+    assert report.exit_code == 2

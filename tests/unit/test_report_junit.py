@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from probe.findings import EvidenceRef, Finding, Report, ScenarioResult, ToolInfo
+from probe.findings import EvidenceRef, Finding, Report, ScenarioResult, ToolInfo, Unjudged
 from probe.report import render_junit, write_junit
 from probe.report.junit import ERROR_CASE
 
@@ -105,3 +105,17 @@ def test_unsafe_text_survives_as_parseable_xml(tmp_path: Path) -> None:
     assert failure is not None
     # Characters XML cannot carry become U+FFFD; everything else arrives verbatim.
     assert failure.get("message") == 'bad <tag> & "quotes" ]]> \ufffd\ufffd[31m \ufffd end'
+
+
+def test_rules_that_could_not_run_are_skipped_with_the_reason() -> None:
+    gap = Unjudged(reason="the after-consent choice is unknown", phase="after-consent", rules=["consent-missing"])
+    open_ = ScenarioResult.judged("foreign", [], [gap])
+    assert open_.status == "inconclusive"
+    root = _parse(Report(tool=ToolInfo(version="0.1.0"), scenarios=[open_]))
+    (suite,) = root.findall("testsuite")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("4", "0", "1")
+    assert root.get("skipped") == "1"
+    skipped = suite.find("testcase[@name='consent-missing']/skipped")
+    assert skipped is not None and skipped.get("message") == "the after-consent choice is unknown"
+    props = {p.get("name"): p.get("value") for p in suite.findall("properties/property")}
+    assert props["status"] == "inconclusive"
