@@ -53,7 +53,7 @@ def new_confdir() -> Path:
 
 def sweep_stale(root: Path | None = None) -> list[Path]:
     """Delete the confdirs whose owner process is gone; return them. Live or unknown owners are kept."""
-    removed = []
+    removed: list[Path] = []
     try:
         folders = sorted((root or ca_root()).glob("run-*"))
     except OSError:

@@ -218,7 +218,7 @@ class Runner:
         return unwritten
 
 
-def _write_whole(path: Path, write: Callable[[Path], None], unwritten: dict[str, str]) -> None:
+def _write_whole(path: Path, write: Callable[[Path], object], unwritten: dict[str, str]) -> None:
     """Write a file beside its name and rename it: a full disk leaves no half file to be hashed."""
     partial = path.with_name(f".{path.name}.partial")
     try:

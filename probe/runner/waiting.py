@@ -111,7 +111,7 @@ class Wait:
 def _batching(strategy: Any) -> Delivery | None:
     if not isinstance(strategy, dict) or strategy.get("strategy") != "batching":
         return None
-    config = strategy.get("config") if isinstance(strategy.get("config"), dict) else {}
+    config: dict[str, Any] = strategy["config"] if isinstance(strategy.get("config"), dict) else {}
     timeout, size = config.get("timeout"), config.get("size")
     return Delivery(
         int(timeout) if isinstance(timeout, int | float) and timeout >= 0 else DEFAULT_BATCH_TIMEOUT_MS,
