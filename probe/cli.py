@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from probe import __version__, interrupts
+from probe.baseline import Diff, apply_baseline, compare, exit_code_against_baseline, load_baseline
 from probe.cli_limits import read_limit_options
 from probe.evidence import HarError
 from probe.evidence.redact import has_reports, redact_bundles, redact_folder
@@ -28,7 +29,8 @@ from probe.judge import (
     judge_har,
     write_reports,
 )
-from probe.report import render_console
+from probe.report import ReportFormatError, render_console
+from probe.report.baseline import render_changes
 from probe.report.text import one_line, safe_text
 
 if TYPE_CHECKING:
@@ -87,6 +89,7 @@ class _ProbeGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         _Log.folder = None  # each command names its own folder (tests invoke several in one process)
+        _Baseline.report = None
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
@@ -111,6 +114,35 @@ class _PlainLog(logging.Handler):
 def main() -> None:
     """Prove, with evidence, whether a Segment site respects the visitor's consent choice."""
     logging.lastResort = _PlainLog(logging.WARNING)
+
+
+class _Baseline:
+    """The report a run or replay is judged against (--baseline), read before any work starts."""
+
+    report: Report | None = None
+
+
+def _load_baseline(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    """--baseline: read the old report at once, so an unreadable one is exit 2 before a browser starts."""
+    from probe.baseline import load_baseline
+    from probe.report import ReportFormatError
+
+    if value is None or ctx.resilient_parsing:
+        return
+    try:
+        _Baseline.report = load_baseline(value)
+    except ReportFormatError as exc:
+        fail(f"--baseline: {exc}")
+
+
+# a callback, not a parameter: run and replay keep their signatures, _report reads _Baseline
+_baseline_option = click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    expose_value=False,
+    callback=_load_baseline,
+    help="An earlier report.json (or its run folder): only findings it does not have fail this run.",
+)
 
 
 def _exact_run_dir(run_dir: Path | None, out: Path | None) -> Path | None:
@@ -294,6 +326,8 @@ def _report(
     """Write and print the reports, then the cause if any; the exit code the verdict implies."""
     causes = list(causes or [])
     report = build_report(judged, suite_name, browser)
+    changes = _against_baseline(report)
+    code = report.exit_code if changes is None else exit_code_against_baseline(report)
     try:
         paths = write_reports(out, report, judged)
     except ReportsNotWritten as exc:
@@ -301,12 +335,17 @@ def _report(
         causes.append(f"{out}: {exc}")
     if not causes and _only_inconclusive(report):
         causes.append(_inconclusive_cause(report))
+    elif not causes and changes is not None and code == EXIT_TOOL_ERROR:
+        causes.append(_unjudged_cause(report))
     console = Console(highlight=False)
     # notes help read a verdict; on exit 2 stderr carries the one-line cause and nothing else
     noted = console if causes or report.exit_code == EXIT_TOOL_ERROR else err
     for note in notes or []:
         noted.print(Text("  note: ") + Text(one_line(note)), soft_wrap=True)
     render_console(report, console)
+    if changes is not None:
+        groups = {"new": changes.new, "fixed": changes.fixed, "unchanged": changes.unchanged}
+        render_changes(console, groups, show_unchanged=False)
     console.print(safe_text(f"evidence and reports: {out}"), soft_wrap=True)
     for kind, path in paths.items():
         if kind != "json":
@@ -316,7 +355,22 @@ def _report(
     if "json" in paths:
         # the very last line, bare and never wrapped, so scripts can take it with `tail -n 1`
         click.echo(str(paths["json"].resolve()))
-    return EXIT_TOOL_ERROR if causes else report.exit_code
+    return EXIT_TOOL_ERROR if causes else code
+
+
+def _against_baseline(report: Report) -> Diff | None:
+    """With --baseline: each finding marked new or unchanged, the fixed ones listed; else None."""
+    if _Baseline.report is None:
+        return None
+    return apply_baseline(report, _Baseline.report)
+
+
+def _unjudged_cause(report: Report) -> str:
+    """With --baseline and no new violation: the one line naming the scenarios not judged in full."""
+    parts = [
+        f"{s.name}: {'; '.join(gap.reason for gap in s.unjudged)}" for s in report.scenarios if s.unjudged
+    ]
+    return "no new violation, but not every rule could run: " + " | ".join(parts)
 
 
 def _only_inconclusive(report: Report) -> bool:
@@ -364,6 +418,7 @@ def _with_run_options(fn):  # type: ignore[no-untyped-def]
 @main.command()
 @click.argument("suite", type=click.Path(path_type=Path))
 @_with_run_options
+@_baseline_option
 @click.option("--live", is_flag=True, help="Forward traffic upstream instead of the suite's offline routes.")
 @click.option("--sink-segment", is_flag=True, help="Live mode: answer Segment ingestion locally.")
 @click.option(
@@ -507,6 +562,7 @@ def _phase_options_for_folders(evidence: Path, given: dict[str, object]) -> None
 @click.option(
     "--redact", is_flag=True, help="Redact the evidence before judging it (in place for folders, reports too)."
 )
+@_baseline_option
 @read_limit_options
 def replay(
     evidence: Path,
@@ -588,6 +644,25 @@ def _bundles(folder: Path) -> list[Path]:
     if not found:
         raise HarError(f"{folder}: no evidence.har here or in its sub-folders")
     return found
+
+
+@main.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print new, fixed and unchanged findings as JSON.")
+def diff_command(old: Path, new: Path, as_json: bool) -> None:
+    """Compare two reports (report.json or run folders): exit 1 when NEW has findings OLD did not."""
+    try:
+        before, after = load_baseline(old), load_baseline(new)
+    except ReportFormatError as exc:
+        fail(str(exc))
+    changes = compare(before, after)
+    if as_json:
+        click.echo(json.dumps(changes.as_json(), indent=2))
+    else:
+        groups = {"new": changes.new, "fixed": changes.fixed, "unchanged": changes.unchanged}
+        render_changes(Console(highlight=False), groups)
+    sys.exit(EXIT_VIOLATION if changes.new else EXIT_OK)
 
 
 @main.command()

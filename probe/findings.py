@@ -32,6 +32,9 @@ class Finding(BaseModel):
     evidence: list[EvidenceRef] = Field(default_factory=list)
     # an error made a warning: its requests went out while an inferred click may not have happened yet
     uncertain: bool = False
+    # rule + scenario + phase + severity + subject, hashed (probe/fingerprint.py): equal across runs of a site
+    fingerprint: str | None = None
+    baseline: Literal["new", "unchanged"] | None = None  # set only when judged against a --baseline
 
 
 class Unjudged(BaseModel):
@@ -93,6 +96,25 @@ class ChecklistItem(BaseModel):
     evidence: list[EvidenceRef] = Field(default_factory=list)
 
 
+class FixedFinding(BaseModel):
+    """A finding of the baseline that this run no longer has."""
+
+    scenario: str
+    rule: str
+    severity: Severity
+    phase: str | None = None
+    message: str
+    fingerprint: str
+
+
+class BaselineSummary(BaseModel):
+    """How this report compares with the baseline it was judged against."""
+
+    new: int = 0
+    unchanged: int = 0
+    fixed: list[FixedFinding] = Field(default_factory=list)
+
+
 class ToolInfo(BaseModel):
     """Versions that produced the report."""
 
@@ -109,6 +131,7 @@ class Report(BaseModel):
     suite: str | None = None
     scenarios: list[ScenarioResult] = Field(default_factory=list)
     checklist: list[ChecklistItem] = Field(default_factory=list)
+    baseline: BaselineSummary | None = None  # only when judged against a --baseline
 
     @property
     def exit_code(self) -> int:

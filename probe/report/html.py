@@ -45,6 +45,7 @@ class FindingView:
     message: str
     reference: str | None
     evidence: list[EvidenceView]
+    baseline: str | None = None  # "new" or "unchanged" when judged against a --baseline
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,7 @@ def _scenario_view(
             f.message,
             f.reference,
             [EvidenceView(r.entry, r.url, r.excerpt, href(r.entry)) for r in f.evidence],
+            f.baseline,
         )
         for f in findings
     ]

@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from probe.findings import REPORT_FORMAT, Report
+from probe.fingerprint import with_fingerprints
 from probe.report.order import normalized
 
 
@@ -16,8 +17,9 @@ class ReportFormatError(ValueError):
 
 
 def dumps_json(report: Report) -> str:
-    """The report as indented JSON in the stable order, ending with a newline."""
-    return normalized(report).model_dump_json(indent=2) + "\n"
+    """The report as indented JSON in the stable order, every finding fingerprinted, ending with a newline."""
+    # fingerprints depend on the findings alone, so a live run and its replay still write the same bytes
+    return normalized(with_fingerprints(report)).model_dump_json(indent=2) + "\n"
 
 
 def write_json(path: str | Path, report: Report) -> Path:
@@ -43,6 +45,7 @@ def load_report(path: str | Path) -> Report:
     if found != REPORT_FORMAT:
         raise ReportFormatError(f"{source}: format {found!r}, expected {REPORT_FORMAT!r}")
     try:
-        return Report.model_validate(data)
+        # a report written before fingerprints existed gets them here, so it can serve as a baseline
+        return with_fingerprints(Report.model_validate(data))
     except ValidationError as exc:
         raise ReportFormatError(f"{source}: not a valid {REPORT_FORMAT} document: {exc}") from exc
