@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -139,3 +141,33 @@ def test_an_unreadable_baseline_is_exit_2_with_one_line(command: str, tmp_path: 
 
 def test_run_offers_the_baseline_option() -> None:
     assert "--baseline" in probe("run", "--help").output
+
+
+LEAKY = Path(__file__).resolve().parents[1] / "sites" / "plugin" / "leaky.yaml"
+
+
+def live_run(folder: Path, *extra: object) -> subprocess.CompletedProcess[str]:
+    """``probe run`` of the leaky test site in a process of its own, as a nightly job runs it."""
+    command = [sys.executable, "-m", "probe", "run", LEAKY, "--run-dir", folder, *extra]
+    return subprocess.run([str(c) for c in command], capture_output=True, text=True, timeout=300, check=False)
+
+
+@pytest.mark.e2e
+def test_two_live_runs_of_one_site_give_the_same_fingerprints(tmp_path: Path) -> None:
+    first = live_run(tmp_path / "first")
+    assert first.returncode == 1, first.stdout + first.stderr
+    again = live_run(tmp_path / "again", "--baseline", tmp_path / "first" / "report.json")
+    assert again.returncode == 0, again.stdout + again.stderr  # its violations are all known
+    fingerprints = [sorted(f["fingerprint"] for f in findings(tmp_path / run)) for run in ("first", "again")]
+    assert fingerprints[0] == fingerprints[1] and fingerprints[0]
+    assert {f["baseline"] for f in findings(tmp_path / "again")} == {"unchanged"}
+    assert probe("diff", tmp_path / "first", tmp_path / "again").exit_code == 0
+    # a baseline that lacked one of them: that one alone is new and fails the run
+    report = json.loads((tmp_path / "first" / "report.json").read_text())
+    dropped = report["scenarios"][0]["findings"].pop(1)
+    older = tmp_path / "older.json"
+    older.write_text(json.dumps(report))
+    third = live_run(tmp_path / "third", "--baseline", older)
+    assert third.returncode == 1, third.stdout + third.stderr
+    new_lines = [line for line in third.stdout.splitlines() if line.startswith("NEW")]
+    assert len(new_lines) == 1 and dropped["fingerprint"] in new_lines[0]
