@@ -1,4 +1,4 @@
-"""The ``probe`` command line: run, demo, replay, verify, redact, browser."""
+"""The ``probe`` command line: run, demo, replay, merge, verify, redact, browser."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 import traceback
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -158,7 +159,7 @@ def _exact_run_dir(run_dir: Path | None, out: Path | None) -> Path | None:
 
 
 def _run(
-    suite_path: Path,
+    suite_paths: Sequence[Path],
     scenarios: tuple[str, ...],
     out: Path | None,
     run_dir_option: Path | None,
@@ -168,28 +169,54 @@ def _run(
     sink_segment: bool,
     redact: bool,
     upstream: Upstream | None = None,
+    shard: str | None = None,
 ) -> None:
+    from probe.shards import ShardError, check_names, chosen_items, parse_shard, select, suite_files
     from probe.suite import SuiteError, load_suite
 
     exact = _exact_run_dir(run_dir_option, out)
     try:
-        suite = load_suite(suite_path)
+        part = parse_shard(shard) if shard is not None else None
+        files = suite_files(suite_paths)
+        suites = [load_suite(path) for path in files]
+        check_names(suites)
         # a repeated --scenario runs once: its evidence folder can only be written once
-        names = list(dict.fromkeys(scenarios))
-        chosen = [suite.scenario(n) for n in names] if names else suite.scenarios
-    except SuiteError as exc:
+        items = select(chosen_items(suites, list(dict.fromkeys(scenarios))), part)
+    except (SuiteError, ShardError) as exc:
         fail(str(exc))
     run_dir = _make_run_dir(exact, out)
     _Log.folder = run_dir
+    several = len(suites) > 1
     with interrupts.watch():
-        runs, causes = _run_scenarios(suite, chosen, run_dir, headed, browser_path, live, sink_segment, upstream)
-        # from here on an interrupt is only noted: the evidence is complete, the reports follow
-        if redact:
-            causes += _redact_runs(runs)
-        judged = [_judge_run(r, suite) for r in runs]
+        judged: list[Judged] = []
+        runs: list[ScenarioRun] = []
+        causes: list[str] = []
+        # suites by name: the order probe merge puts them in, so a merged report reads the same
+        for suite in sorted(suites, key=lambda s: s.name):
+            chosen = [i.scenario for i in items if i.suite is suite]
+            if not chosen or interrupts.received() or causes:
+                continue  # an empty shard starts no browser; after a cause the run stops
+            # several suites: <run>/<suite>/<scenario>/, so equal scenario names never collide
+            folder = _suite_dir(run_dir, suite.name) if several else run_dir
+            suite_runs, suite_causes = _run_scenarios(
+                suite, chosen, folder, headed, browser_path, live, sink_segment, upstream
+            )
+            # from here on an interrupt is only noted: the evidence is complete, the reports follow
+            if redact:
+                suite_causes += _redact_runs(suite_runs)
+            judged += [_judge_run(r, suite) for r in suite_runs]
+            runs += suite_runs
+            causes += suite_causes
         browser = browser_of([r.evidence_dir for r in runs])
-        code = _report(judged, suite.name, run_dir, browser, causes)
+        code = _report(judged, None if several else suites[0].name, run_dir, browser, causes)
     sys.exit(code)
+
+
+def _suite_dir(run_dir: Path, name: str) -> Path:
+    """A suite's folder in a run of several suites (its name was checked as a folder name)."""
+    folder = run_dir / name
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 def _make_run_dir(exact: Path | None, out: Path | None) -> Path:
@@ -416,8 +443,13 @@ def _with_run_options(fn):  # type: ignore[no-untyped-def]
 
 
 @main.command()
-@click.argument("suite", type=click.Path(path_type=Path))
+@click.argument("suites", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_with_run_options
+@click.option(
+    "--shard",
+    metavar="I/N",
+    help="Run only shard I of N: a fixed round-robin slice of the (suite, scenario) items by name.",
+)
 @_baseline_option
 @click.option("--live", is_flag=True, help="Forward traffic upstream instead of the suite's offline routes.")
 @click.option("--sink-segment", is_flag=True, help="Live mode: answer Segment ingestion locally.")
@@ -439,20 +471,21 @@ def _with_run_options(fn):  # type: ignore[no-untyped-def]
     help="Live mode: connect to ADDRESS for HOST; the Host header and TLS name stay HOST (repeatable).",
 )
 def run(
-    suite: Path,
+    suites: tuple[Path, ...],
     scenarios: tuple[str, ...],
     out: Path | None,
     run_dir: Path | None,
     headed: bool,
     browser_path: str | None,
     redact: bool,
+    shard: str | None,
     live: bool,
     sink_segment: bool,
     upstream_ca: tuple[Path, ...],
     upstream_insecure: bool,
     upstream_resolve: tuple[str, ...],
 ) -> None:
-    """Run a suite's scenarios in a real browser and judge the evidence."""
+    """Run suites' scenarios in a real browser and judge the evidence (SUITES: files or folders)."""
     from probe.capture import Resolve, Upstream, UpstreamError
 
     try:
@@ -460,7 +493,7 @@ def run(
     except UpstreamError as exc:
         fail(str(exc))
     upstream = Upstream(ca_files=upstream_ca, insecure=upstream_insecure, resolve=resolve)
-    _run(suite, scenarios, out, run_dir, headed, browser_path, live, sink_segment, redact, upstream)
+    _run(suites, scenarios, out, run_dir, headed, browser_path, live, sink_segment, redact, upstream, shard)
 
 
 @main.command()
@@ -476,7 +509,7 @@ def demo(
     """Run the built-in offline demo shop through the four standard scenarios."""
     if not DEMO_SUITE.is_file():
         fail(f"demo suite not found at {DEMO_SUITE} (run from a source checkout)")
-    _run(DEMO_SUITE, scenarios, out, run_dir, headed, browser_path, False, False, redact)
+    _run((DEMO_SUITE,), scenarios, out, run_dir, headed, browser_path, False, False, redact)
 
 
 @main.command()
@@ -644,6 +677,35 @@ def _bundles(folder: Path) -> list[Path]:
     if not found:
         raise HarError(f"{folder}: no evidence.har here or in its sub-folders")
     return found
+
+
+@main.command()
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Folder the timestamped merged run folder goes into (default ./artifacts).",
+)
+@click.option(
+    "--run-dir",
+    type=click.Path(path_type=Path),
+    help="The exact folder for the merged reports (new or empty; not with --out).",
+)
+def merge(run_dirs: tuple[Path, ...], out: Path | None, run_dir: Path | None) -> None:
+    """Judge the evidence of several run folders (shards) together: one report, as one run."""
+    from probe.merge import MergeError, judge_runs
+
+    exact = _exact_run_dir(run_dir, out)
+    try:
+        judged, bundles = judge_runs(run_dirs)
+    except MergeError as exc:
+        fail(str(exc))
+    target = _make_run_dir(exact, out)
+    _Log.folder = target
+    names = {j.suite.name for j in judged}
+    # one suite: named as its unsharded run names it; several or none: grouped in report.suites
+    suite_name = names.pop() if len(names) == 1 else None
+    sys.exit(_report(judged, suite_name, target, browser_of(bundles)))
 
 
 @main.command("diff")

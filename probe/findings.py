@@ -66,6 +66,7 @@ class ScenarioResult(BaseModel):
 
     name: str
     status: Status
+    suite: str | None = None  # the suite it belongs to: a report may cover several (added in 1.x)
     error: str | None = None
     findings: list[Finding] = Field(default_factory=list)
     unjudged: list[Unjudged] = Field(default_factory=list)  # rules that could not run, and why
@@ -94,6 +95,14 @@ class ChecklistItem(BaseModel):
     answer: Answer
     detail: str = ""
     evidence: list[EvidenceRef] = Field(default_factory=list)
+
+
+class SuiteGroup(BaseModel):
+    """One suite of a report: its scenarios, in report order, and its own audit checklist."""
+
+    name: str
+    scenarios: list[str] = Field(default_factory=list)
+    checklist: list[ChecklistItem] = Field(default_factory=list)
 
 
 class FixedFinding(BaseModel):
@@ -128,9 +137,10 @@ class Report(BaseModel):
 
     format: str = REPORT_FORMAT
     tool: ToolInfo
-    suite: str | None = None
+    suite: str | None = None  # the suite's name; None when the report covers several
     scenarios: list[ScenarioResult] = Field(default_factory=list)
-    checklist: list[ChecklistItem] = Field(default_factory=list)
+    checklist: list[ChecklistItem] = Field(default_factory=list)  # empty when several suites: see suites
+    suites: list[SuiteGroup] = Field(default_factory=list)  # grouped by suite, each with its checklist
     baseline: BaselineSummary | None = None  # only when judged against a --baseline
 
     @property

@@ -17,7 +17,7 @@ from probe import __version__
 from probe.analysis import Analysis, analyse_timeline, checklist
 from probe.evidence import HarRead, apply_phases, load_bundle, load_har
 from probe.evidence.manifest import read_manifest
-from probe.findings import MarkInfo, Report, ScenarioResult, ToolInfo
+from probe.findings import MarkInfo, Report, ScenarioResult, SuiteGroup, ToolInfo
 from probe.marks import ReadMark, iso
 from probe.report import dumps_json, render_html, render_junit
 from probe.rules import RULE_IDS
@@ -153,14 +153,26 @@ def mark_infos(timeline: Timeline) -> list[MarkInfo]:
 
 
 def build_report(judged: Sequence[Judged], suite_name: str | None, browser: str | None = None) -> Report:
-    """The run's report.json model, with the audit checklist over every judged scenario."""
-    results = [j.analysis for j in judged if j.result.status != "error"]
-    # every scenario of a run shares one suite; the checklist needs its category names
+    """The run's report.json model, grouped by suite, each suite with the audit checklist over its scenarios."""
+    groups: dict[str, list[Judged]] = {}
+    for j in judged:
+        groups.setdefault(j.suite.name, []).append(j)
+    suites = [
+        SuiteGroup(
+            name=name,
+            scenarios=[j.result.name for j in members],
+            # the checklist needs one suite's categories and consent model
+            checklist=checklist([j.analysis for j in members if j.result.status != "error"], members[0].suite),
+        )
+        for name, members in groups.items()
+    ]
+    several = len(suites) > 1
     return Report(
         tool=ToolInfo(version=__version__, browser=browser),
-        suite=suite_name,
-        scenarios=[j.result for j in judged],
-        checklist=checklist(results, judged[0].suite) if judged else [],
+        suite=None if several else suite_name,
+        scenarios=[j.result.model_copy(update={"suite": j.suite.name}) for j in judged],
+        checklist=[] if several or not suites else suites[0].checklist,
+        suites=suites,
     )
 
 
@@ -186,23 +198,24 @@ def write_reports(out: Path, report: Report, judged: Sequence[Judged]) -> dict[s
     Raises ReportsNotWritten naming each report that could not be written, after trying them all.
     """
     out.mkdir(parents=True, exist_ok=True)
-    classes = {j.result.name: j.analysis.classes for j in judged}
+    shown, label = _shown(report, judged)
+    classes = {label(j): j.analysis.classes for j in judged}
 
     def classify_for(name: str) -> Any:
         return lambda entry: classes[name].get(entry.index, "third-party")
 
     def html() -> str:
         return render_html(
-            report,
-            {j.result.name: j.timeline for j in judged},
-            {j.result.name: j.screenshots for j in judged},
+            shown,
+            {label(j): j.timeline for j in judged},
+            {label(j): j.screenshots for j in judged},
             classify={name: classify_for(name) for name in classes},
         )
 
     renderers: dict[str, tuple[str, Callable[[], str]]] = {
         # the verdict first: with room for one file only, report.json is the one to have
         "json": ("report.json", lambda: dumps_json(report)),
-        "junit": ("report.xml", lambda: render_junit(report, RULE_IDS)),
+        "junit": ("report.xml", lambda: render_junit(shown, RULE_IDS)),
         "html": ("report.html", html),
     }
     written: dict[str, Path] = {}
@@ -215,6 +228,17 @@ def write_reports(out: Path, report: Report, judged: Sequence[Judged]) -> dict[s
     if failed:
         raise ReportsNotWritten(written, failed)
     return written
+
+
+def _shown(report: Report, judged: Sequence[Judged]) -> tuple[Report, Callable[[Judged], str]]:
+    """The report as JUnit and HTML name it: ``suite/scenario`` when several suites share a report.
+
+    Two suites may both have a ``no_decision``; report.json keeps names plain beside their suite.
+    """
+    if len(report.suites) < 2:
+        return report, lambda j: j.result.name
+    scenarios = [s.model_copy(update={"name": f"{s.suite}/{s.name}"}) for s in report.scenarios]
+    return report.model_copy(update={"scenarios": scenarios}), lambda j: f"{j.suite.name}/{j.result.name}"
 
 
 def _write_whole(target: Path, text: str) -> Path:
