@@ -125,6 +125,30 @@ def test_two_suites_unsharded_and_in_two_shards_merge_to_the_same_report(suites:
         (tmp_path / "whole" / "report.json").read_text()
     )
 
+    # the exit code follows the usual contract over every merged scenario: one leak in one shard is 1
+    har_path = tmp_path / "copy2" / "alpha" / "no_decision" / "evidence.har"
+    har = json.loads(har_path.read_text())
+    accepted = json.loads((tmp_path / "copy1" / "alpha" / "accept_all" / "evidence.har").read_text())
+    event = next(
+        e
+        for e in accepted["log"]["entries"]
+        if e["request"]["url"] == "https://api.segment.io/v1/p" and e["request"]["method"] == "POST"
+    )
+    last = har["log"]["entries"][-1]
+    # the accepted visit's event, as if this visitor's context had sent it before any decision
+    event["_probe"] = {**event["_probe"], "phase": last["_probe"]["phase"], "context": last["_probe"]["context"]}
+    har["log"]["entries"].append({**event, "pageref": last.get("pageref"), "startedDateTime": last["startedDateTime"]})
+    har_path.write_text(json.dumps(har))
+    leaked = probe("merge", tmp_path / "copy1", tmp_path / "copy2", "--run-dir", tmp_path / "leaked")
+    assert leaked.returncode == 1, leaked.stderr
+    statuses = json.loads((tmp_path / "leaked" / "report.json").read_text())["scenarios"]
+    assert [(s["suite"], s["name"], s["status"]) for s in statuses] == [
+        ("alpha", "no_decision", "fail"),
+        ("alpha", "accept_all", "pass"),
+        ("beta", "no_decision", "pass"),
+    ]
+    assert "segment-before-consent" in {f["rule"] for f in statuses[0]["findings"]}
+
     # the same item in two run folders is refused
     overlap = probe("merge", tmp_path / "s1", tmp_path / "whole", "--run-dir", tmp_path / "bad")
     assert overlap.returncode == 2
