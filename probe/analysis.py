@@ -46,6 +46,7 @@ def entry_classes(ctx: Context) -> dict[int, str]:
     vendors = {hit.entry.index: hit for hit in ctx.vendor_hits}
     site = {e.index for e in ctx.entries}
     classes: dict[int, str] = {}
+    names: dict[str, str] = {}  # one copy of each "vendor:<category>": a big HAR has 10k pixel hits
     for entry in ctx.timeline.entries:
         if entry.index not in site:
             classes[entry.index] = "noise"
@@ -55,7 +56,8 @@ def entry_classes(ctx: Context) -> dict[int, str]:
             classes[entry.index] = "segment"
         elif entry.index in vendors:
             hit = vendors[entry.index]
-            classes[entry.index] = f"vendor:{hit.cmp_category or hit.vendor.category}"
+            name = f"vendor:{hit.cmp_category or hit.vendor.category}"
+            classes[entry.index] = names.setdefault(name, name)
         elif entry.host in ctx.first_party:
             classes[entry.index] = "first-party"
         else:

@@ -17,6 +17,8 @@ from urllib.parse import urlencode, urlsplit
 
 from ..timeline import BEFORE, PHASES, Entry, PhaseMark, StorageSnapshot
 
+Headers = tuple[tuple[str, str], ...]
+
 RESPONSE_BODY_CAP = 2 * 1024 * 1024  # bytes; settings JSON and SDK bundles are far below this
 
 # Response bodies the analysis reads: Segment settings JSON, ingestion replies, SDK/CMP scripts.
@@ -33,10 +35,31 @@ class ConvertState:
     missing_time: list[int] = field(default_factory=list)  # positions in the entry list, fixed afterwards
     # the same SDK bundle is served on every page view: keep one copy of each distinct body
     bodies: dict[bytes, bytes] = field(default_factory=dict)
+    # 100k small requests repeat a few methods, header names and whole header lists: one copy of each
+    # (the tables live only while the file is read; what they hold, the entries hold anyway)
+    words: dict[str, str] = field(default_factory=dict)
+    pairs: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    header_lists: dict[Headers, Headers] = field(default_factory=dict)
 
     def intern(self, body: bytes) -> bytes:
         """The one stored copy of an identical response body."""
         return self.bodies.setdefault(body, body)
+
+    def word(self, text: str) -> str:
+        """The one stored copy of a short repeated string (a method, a resource type, a context)."""
+        return self.words.setdefault(text, text)
+
+    def headers(self, pairs: list[tuple[str, str]]) -> Headers:
+        """The header list as a tuple made of shared pairs, itself shared with identical lists."""
+        shared = tuple(self._pair(pair) for pair in pairs)
+        return self.header_lists.setdefault(shared, shared)
+
+    def _pair(self, pair: tuple[str, str]) -> tuple[str, str]:
+        found = self.pairs.get(pair)
+        if found is None:
+            # a value seen once (a cookie, a request id) still shares its header's name
+            found = self.pairs[pair] = (self.word(pair[0]), pair[1])
+        return found
 
 
 def parse_time(value: Any) -> float | None:
@@ -123,18 +146,20 @@ def convert_entry(index: int, raw: Any, state: ConvertState) -> tuple[Entry | No
     entry = Entry(
         index=index,
         started=started,
-        method=method.strip().upper(),
+        method=state.word(method.strip().upper()),
         url=url.strip(),
-        request_headers=tuple(req_headers),
+        request_headers=state.headers(req_headers),
         request_body=request_body,
         status=status,
-        response_headers=tuple(resp_headers),
+        response_headers=state.headers(resp_headers),
         response_body=response_body,
-        phase=phase,
-        context=context,
+        phase=state.word(phase) if phase is not None else None,
+        context=state.word(context) if context is not None else None,
         noise=noise,
         blocked=blocked,
-        resource_type=resource_type.lower() if isinstance(resource_type, str) and resource_type else None,
+        resource_type=state.word(resource_type.lower())
+        if isinstance(resource_type, str) and resource_type
+        else None,
     )
     return entry, problems
 

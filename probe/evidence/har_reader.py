@@ -148,8 +148,11 @@ def load_har(
     own: dict[str, Any] = raw_own if isinstance(raw_own, dict) else {}
     context, name = own.get("context"), own.get("scenario")
     if isinstance(context, str) and context:
-        # probe's writer puts log._probe after the entries: the default is applied afterwards
-        entries = [e if e.context else dataclasses.replace(e, context=context) for e in entries]
+        # probe's writer puts log._probe after the entries: the default is applied afterwards, in
+        # place, so a big HAR never holds two lists of entries
+        for position, entry in enumerate(entries):
+            if not entry.context:
+                entries[position] = dataclasses.replace(entry, context=context)
     scenario = name if isinstance(name, str) else _stem(path)
 
     flavour, creator, browser = _describe_producer(meta)

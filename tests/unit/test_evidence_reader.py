@@ -305,3 +305,25 @@ def test_base64_request_body_is_decoded(tmp_path: Path) -> None:
     }
     (e,) = read_har(_write(tmp_path, {"entries": [entry]})).entries
     assert (e.request_body, e.status, e.response_headers) == (raw, None, ())
+
+
+def test_repeated_strings_and_header_lists_are_held_once(tmp_path: Path) -> None:
+    def entry(n: int, cookie: str) -> dict[str, object]:
+        headers = [{"name": "User-Agent", "value": "UA/1"}, {"name": "Cookie", "value": cookie}]
+        return {
+            "startedDateTime": f"2026-11-29T10:00:0{n}Z",
+            "_resourceType": "Fetch",
+            "request": {"method": "get", "url": f"https://a.example/{n}", "headers": headers},
+            "response": {"status": 200, "headers": [{"name": "Content-Type", "value": "text/html"}]},
+        }
+
+    a, b, c = read_har(
+        _write(tmp_path, {"entries": [entry(1, "s=1"), entry(2, "s=1"), entry(3, "s=2")]})
+    ).entries
+    assert a.request_headers == b.request_headers == (("user-agent", "UA/1"), ("cookie", "s=1"))
+    assert a.request_headers is b.request_headers and a.response_headers is c.response_headers
+    # a list seen once is its own, but its names and repeated pairs are shared
+    assert c.request_headers[1] == ("cookie", "s=2") and c.request_headers[0] is a.request_headers[0]
+    assert c.request_headers[1][0] is a.request_headers[1][0]
+    assert (a.method, a.resource_type) == ("GET", "fetch") and a.method is c.method
+    assert a.resource_type is c.resource_type
