@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,8 @@ from probe.evidence import HarRead, apply_phases, load_bundle, load_har
 from probe.evidence.manifest import read_manifest
 from probe.findings import MarkInfo, Report, ScenarioResult, SuiteGroup, ToolInfo
 from probe.marks import ReadMark, iso
-from probe.report import dumps_json, render_html, render_junit
+from probe.report import dumps_json, render_junit
+from probe.report.html import stream_html
 from probe.rules import RULE_IDS
 from probe.signals import decode_timeline_signals
 from probe.stated import apply_stated, stated_choices
@@ -204,15 +205,16 @@ def write_reports(out: Path, report: Report, judged: Sequence[Judged]) -> dict[s
     def classify_for(name: str) -> Any:
         return lambda entry: classes[name].get(entry.index, "third-party")
 
-    def html() -> str:
-        return render_html(
+    def html() -> Iterable[str]:
+        # written piece by piece: a long recording's page is never held whole in memory
+        return stream_html(
             shown,
             {label(j): j.timeline for j in judged},
             {label(j): j.screenshots for j in judged},
             classify={name: classify_for(name) for name in classes},
         )
 
-    renderers: dict[str, tuple[str, Callable[[], str]]] = {
+    renderers: dict[str, tuple[str, Callable[[], str | Iterable[str]]]] = {
         # the verdict first: with room for one file only, report.json is the one to have
         "json": ("report.json", lambda: dumps_json(report)),
         "junit": ("report.xml", lambda: render_junit(shown, RULE_IDS)),
@@ -241,13 +243,14 @@ def _shown(report: Report, judged: Sequence[Judged]) -> tuple[Report, Callable[[
     return report.model_copy(update={"scenarios": scenarios}), lambda j: f"{j.suite.name}/{j.result.name}"
 
 
-def _write_whole(target: Path, text: str) -> Path:
+def _write_whole(target: Path, text: str | Iterable[str]) -> Path:
     """Write beside and rename: a CI job never picks up a half-written report, a full disk leaves none."""
     partial = target.with_name(target.name + ".partial")
     try:
-        partial.write_text(text, encoding="utf-8")
+        with open(partial, "w", encoding="utf-8") as out:
+            out.writelines([text] if isinstance(text, str) else text)
         os.replace(partial, target)
-    except OSError:
+    except BaseException:  # a report that fails while it is rendered leaves no partial file either
         with contextlib.suppress(OSError):  # a read-only folder refuses even this
             partial.unlink(missing_ok=True)
         raise

@@ -6,7 +6,7 @@ import base64
 import json
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from probe.findings import EvidenceRef, Finding, Report, ScenarioResult
 from probe.marks import ReadMark, iso
 from probe.report.classes import Classifier, default_classifier, style_for
 from probe.report.order import phase_rank, sorted_findings
+from probe.report.request_list import Listing, list_requests
 from probe.report.summary import summarize
 from probe.report.timeline_svg import TimelineLayout, layout_timeline
 from probe.timeline import Entry, Timeline
@@ -63,6 +64,7 @@ class EntryRow:
     status: int | None
     url: str
     flag: str | None
+    gap: int = 0  # requests of a long recording left out of the list just before this row
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,9 @@ class ScenarioView:
     choices: list[tuple[str, str, str, str]]  # phase, action, choice summary, how the mark is known
     signals: str | None
     notes: list[str] = field(default_factory=list)
+    listed: dict[int, Entry] = field(default_factory=dict)  # the requests with a row, by HAR index
+    requests: int = 0  # requests in the recording
+    rows_after: int = 0  # requests left out of the list after its last row
 
 
 def render_html(
@@ -98,10 +103,21 @@ def render_html(
     classify: Classifier | Mapping[str, Classifier] | None = None,
 ) -> str:
     """The whole report as one HTML document that needs no network to view."""
+    return "".join(stream_html(report, timelines, screenshots, classify))
+
+
+def stream_html(
+    report: Report,
+    timelines: Mapping[str, Timeline] | None = None,
+    screenshots: Mapping[str, Mapping[str, Path]] | None = None,
+    classify: Classifier | Mapping[str, Classifier] | None = None,
+) -> Iterator[str]:
+    """The HTML report in pieces, to write as they come (a long recording's page is never held whole)."""
     timelines = timelines or {}
     screenshots = screenshots or {}
     # entry indices restart in every HAR, so a classifier may be given per scenario
     per_scenario = classify if isinstance(classify, Mapping) else {}
+    wanted = _checklist_entries(report)
     views = [
         _scenario_view(
             i,
@@ -109,23 +125,33 @@ def render_html(
             timelines.get(s.name),
             screenshots.get(s.name, {}),
             per_scenario.get(s.name) if per_scenario else classify,  # type: ignore[arg-type]
+            wanted.get(s.name, set()) | wanted.get(None, set()),
         )
         for i, s in enumerate(report.scenarios)
     ]
-    checklist = [
-        (item, [_locate(ref, views, timelines) for ref in item.evidence]) for item in report.checklist
-    ]
-    return (
-        _environment()
-        .get_template("report.html.j2")
-        .render(
-            report=report,
-            summary=summarize(report),
-            scenarios=views,
-            checklist=checklist,
-            data=_embedded_json(report),
-        )
+    checklist = [(item, [_locate(ref, views) for ref in item.evidence]) for item in report.checklist]
+    template = _environment().get_template("report.html.j2")
+    yield from template.generate(
+        report=report,
+        summary=summarize(report),
+        scenarios=views,
+        checklist=checklist,
+        data=_embedded_json(report),
     )
+
+
+def _checklist_entries(report: Report) -> dict[str | None, set[int]]:
+    """Entries the checklist cites, by scenario (None: a pointer that names none), so they get rows."""
+    items = [*report.checklist, *(item for suite in report.suites for item in suite.checklist)]
+    names = {s.name for s in report.scenarios}
+    wanted: dict[str | None, set[int]] = {}
+    for item in items:
+        for ref in item.evidence:
+            if ref.entry is not None:
+                # a scenario the report names otherwise (suite/scenario) is looked for everywhere
+                key = ref.scenario if ref.scenario in names else None
+                wanted.setdefault(key, set()).add(ref.entry)
+    return wanted
 
 
 def write_html(
@@ -138,7 +164,8 @@ def write_html(
     """Write the HTML report and return its path."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_html(report, timelines, screenshots, classify), encoding="utf-8")
+    with open(target, "w", encoding="utf-8") as out:
+        out.writelines(stream_html(report, timelines, screenshots, classify))
     return target
 
 
@@ -159,10 +186,13 @@ def _scenario_view(
     timeline: Timeline | None,
     shots: Mapping[str, Path],
     classify: Classifier | None,
+    wanted: set[int],
 ) -> ScenarioView:
     slug = f"s{position + 1}-{_slug(result.name)}"
     findings = sorted_findings(result.findings)
-    present = {e.index for e in timeline.entries} if timeline else set()
+    cited = {r.entry for f in findings for r in f.evidence if r.entry is not None}
+    listing = list_requests(timeline, cited | wanted) if timeline else None
+    present = {e.index for e in listing.entries} if listing else set()
 
     def href(entry: int | None) -> str | None:
         return f"#{slug}-e{entry}" if entry is not None and entry in present else None
@@ -196,19 +226,25 @@ def _scenario_view(
         # the reasons a scenario was not fully judged have their own box; no need to say them twice
         notes=[n for n in result.notes if n not in {gap.reason for gap in result.unjudged}],
     )
-    if timeline is not None:
-        _add_timeline(view, timeline, findings, classify or default_classifier(timeline))
+    if timeline is not None and listing is not None:
+        classify = classify or default_classifier(timeline)
+        flags = _flags(findings)
+        _add_timeline(view, timeline, flags, classify)
+        _add_rows(view, timeline, listing, flags, classify)
     return view
 
 
-def _add_timeline(
-    view: ScenarioView, timeline: Timeline, findings: list[Finding], classify: Classifier
+def _add_rows(
+    view: ScenarioView,
+    timeline: Timeline,
+    listing: Listing,
+    flags: dict[int, tuple[str, list[str]]],
+    classify: Classifier,
 ) -> None:
-    flags = _flags(findings)
-    view.layout = layout_timeline(timeline, classify, flags, anchor=lambda i: f"#{view.slug}-e{i}")
-    view.legend = [(lane.label, lane.colour, lane.hollow, lane.count) for lane in view.layout.lanes]
-    start = view.layout.start
-    for e in sorted(timeline.entries, key=lambda e: e.index):
+    """The request list: every request of a short recording, a bounded sample of a long one."""
+    start = view.layout.start if view.layout else 0.0
+    has_phases = timeline.has_phases  # asked once: it may scan every entry
+    for e, gap in zip(listing.entries, listing.gaps, strict=True):
         style = style_for(classify(e))
         flag = flags.get(e.index)
         view.entries.append(
@@ -217,7 +253,7 @@ def _add_timeline(
                 f"{view.slug}-e{e.index}",
                 f"+{e.started - start:.3f} s",
                 # with no phase information, no request was judged as "before-consent": say so
-                timeline.phase_of(e) if timeline.has_phases else "no phase",
+                timeline.phase_of(e) if has_phases else "no phase",
                 style.label,
                 style.colour,
                 style.hollow,
@@ -225,8 +261,18 @@ def _add_timeline(
                 e.status,
                 e.url,
                 flag[0] if flag else None,
+                gap,
             )
         )
+        view.listed[e.index] = e
+    view.requests, view.rows_after = listing.total, listing.after
+
+
+def _add_timeline(
+    view: ScenarioView, timeline: Timeline, flags: dict[int, tuple[str, list[str]]], classify: Classifier
+) -> None:
+    view.layout = layout_timeline(timeline, classify, flags, anchor=lambda i: f"#{view.slug}-e{i}")
+    view.legend = [(lane.label, lane.colour, lane.hollow, lane.count) for lane in view.layout.lanes]
     for mark in sorted(timeline.marks, key=lambda m: m.at):
         if mark.choice is None:
             chosen = "choice unknown" if isinstance(mark, ReadMark) else "choice not recorded"
@@ -271,14 +317,13 @@ def _flags(findings: list[Finding]) -> dict[int, tuple[str, list[str]]]:
     return {i: (worst[i], rules[i]) for i in worst}
 
 
-def _locate(ref: EvidenceRef, views: list[ScenarioView], timelines: Mapping[str, Timeline]) -> EvidenceView:
+def _locate(ref: EvidenceRef, views: list[ScenarioView]) -> EvidenceView:
     """The scenario and anchor a checklist pointer means (by its scenario, else by entry and URL)."""
     if ref.scenario is not None:
         views = [v for v in views if v.result.name == ref.scenario] or views
     if ref.entry is not None:
         for view in views:
-            timeline = timelines.get(view.result.name)
-            entry = next((e for e in timeline.entries if e.index == ref.entry), None) if timeline else None
+            entry = view.listed.get(ref.entry)  # every entry the checklist cites is listed
             if entry is not None and (ref.url is None or _same_url(entry, ref.url)):
                 return EvidenceView(
                     ref.entry, ref.url, ref.excerpt, f"#{view.slug}-e{ref.entry}", view.result.name

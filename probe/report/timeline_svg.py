@@ -1,4 +1,10 @@
-"""Layout of the timeline picture: requests as marks in one lane per class along a time axis."""
+"""Layout of the timeline picture: requests as marks in one lane per class along a time axis.
+
+Up to ``DOTS_LIMIT`` requests each get a dot. Above it, a lane is a row of bars, one per column of
+``BIN_WIDTH`` user units, as high as the log of the requests in it, and only the requests a finding
+cites stay dots (at most ``MAX_CITED_DOTS``): the picture has a bounded number of elements however
+long the recording is.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +28,10 @@ MIN_GAP = 10.5  # marks closer than this stack into the next row instead of hidi
 MAX_ROWS = 6
 LANE_PAD = 8.0
 LABEL_ROW_GAP = 130  # phase labels closer than this alternate rows
+DOTS_LIMIT = 2000  # requests drawn one dot each; above, bars per column (100k dots are megabytes)
+BIN_WIDTH = 4.0  # user units per column of bars: about 230 columns across the plot
+BIN_ROWS = 3  # a lane of bars is as high as this many rows of dots
+MAX_CITED_DOTS = 500  # cited requests drawn as dots over the bars; the request list names them all
 
 PHASE_TINT = {"before-consent": "#fff4db", "after-consent": "#e3f6e8", "after-revoke": "#efeafd"}
 PHASE_INK = {"before-consent": "#b26b00", "after-consent": "#1f7a43", "after-revoke": "#5f3dc4"}
@@ -40,6 +50,21 @@ class Mark:
     title: str
     href: str
     flag: str | None  # "error" / "warning" when a finding cites the entry
+
+
+@dataclass(frozen=True)
+class Bin:
+    """The requests of one class within one column of the picture, drawn as a bar."""
+
+    cls: str
+    x: float
+    y: float  # top of the bar
+    width: float
+    height: float
+    colour: str
+    hollow: bool
+    count: int
+    title: str
 
 
 @dataclass(frozen=True)
@@ -114,6 +139,9 @@ class TimelineLayout:
     ticks: list[Tick] = field(default_factory=list)
     windows: list[Window] = field(default_factory=list)
     start: float = 0.0
+    bins: list[Bin] = field(default_factory=list)  # only when binned
+    binned: bool = False  # more than DOTS_LIMIT requests: bars per column, dots for cited requests
+    requests: int = 0
 
 
 def layout_timeline(
@@ -137,53 +165,17 @@ def layout_timeline(
         x = PLOT_LEFT + (t - t0 + pad) / (span + 2 * pad) * (PLOT_RIGHT - PLOT_LEFT)
         return min(max(x, PLOT_LEFT), PLOT_RIGHT)
 
-    classes = {e.index: classify(e) for e in entries}
-    lane_keys = sorted(set(classes.values()), key=lambda c: (style_for(c).order, c))
-    rows = {key: _stack([x_of(e.started) for e in entries if classes[e.index] == key]) for key in lane_keys}
-
-    lanes: list[Lane] = []
-    y = float(TOP)
-    for key in lane_keys:
-        style = style_for(key)
-        height = max(1, max(rows[key], default=0) + 1) * ROW_HEIGHT + 2 * LANE_PAD
-        lanes.append(Lane(key, style.label, style.colour, style.hollow, y, height, len(rows[key])))
-        y += height
-    plot_bottom = y if lanes else TOP + 40.0
-    lane_y = {lane.cls: lane.y for lane in lanes}
-
-    marks: list[Mark] = []
-    seen: dict[str, int] = {}
-    for e in entries:
-        key = classes[e.index]
-        row = rows[key][seen.get(key, 0)]
-        seen[key] = seen.get(key, 0) + 1
-        style = style_for(key)
-        flag = flags.get(e.index)
-        marks.append(
-            Mark(
-                index=e.index,
-                x=round(x_of(e.started), 2),
-                y=round(lane_y[key] + LANE_PAD + row * ROW_HEIGHT + ROW_HEIGHT / 2, 2),
-                cls=key,
-                colour=style.colour,
-                hollow=style.hollow,
-                title=_mark_title(e, t0, _phase_label(timeline, e), style.label, flag),
-                href=anchor(e.index),
-                flag=flag[0] if flag else None,
-            )
-        )
-
-    layout = TimelineLayout(
-        WIDTH,
-        plot_bottom + AXIS_HEIGHT,
-        PLOT_LEFT,
-        PLOT_RIGHT,
-        TOP,
-        plot_bottom,
-        lanes=lanes,
-        marks=marks,
-        start=t0,
-    )
+    classes = [classify(e) for e in entries]
+    lane_keys = sorted(set(classes), key=lambda c: (style_for(c).order, c))
+    layout = TimelineLayout(WIDTH, 0.0, PLOT_LEFT, PLOT_RIGHT, TOP, 0.0, start=t0, requests=len(entries))
+    phase_of = _phase_labeller(timeline)
+    if len(entries) > DOTS_LIMIT:
+        _place_bins(layout, entries, classes, lane_keys, x_of)
+        _place_cited(layout, phase_of, entries, classes, flags, x_of, anchor)
+    else:
+        _place_dots(layout, phase_of, entries, classes, lane_keys, flags, x_of, anchor)
+    layout.plot_bottom = layout.lanes[-1].y + layout.lanes[-1].height if layout.lanes else TOP + 40.0
+    layout.height = layout.plot_bottom + AXIS_HEIGHT
     _place_phases(layout, starts, x_of, (t0 - pad, t1 + pad))
     for mark in timeline.marks:
         window = window_of(mark)
@@ -199,9 +191,141 @@ def layout_timeline(
     return layout
 
 
-def _phase_label(timeline: Timeline, entry: Entry) -> str:
-    """The entry's phase, or "no phase" when the recording has no phase information at all."""
-    return timeline.phase_of(entry) if timeline.has_phases else "no phase"
+def _place_dots(
+    layout: TimelineLayout,
+    phase_of: Callable[[Entry], str],
+    entries: list[Entry],
+    classes: list[str],
+    lane_keys: list[str],
+    flags: dict[int, tuple[str, list[str]]],
+    x_of: Callable[[float], float],
+    anchor: Callable[[int], str],
+) -> None:
+    """One dot per request, stacked into rows where they would hide each other."""
+    rows = {
+        key: _stack([x_of(e.started) for e, c in zip(entries, classes, strict=True) if c == key])
+        for key in lane_keys
+    }
+    y = float(TOP)
+    for key in lane_keys:
+        style = style_for(key)
+        height = max(1, max(rows[key], default=0) + 1) * ROW_HEIGHT + 2 * LANE_PAD
+        layout.lanes.append(Lane(key, style.label, style.colour, style.hollow, y, height, len(rows[key])))
+        y += height
+    lane_y = {lane.cls: lane.y for lane in layout.lanes}
+    seen: dict[str, int] = {}
+    for e, key in zip(entries, classes, strict=True):
+        row = rows[key][seen.get(key, 0)]
+        seen[key] = seen.get(key, 0) + 1
+        style = style_for(key)
+        flag = flags.get(e.index)
+        layout.marks.append(
+            Mark(
+                index=e.index,
+                x=round(x_of(e.started), 2),
+                y=round(lane_y[key] + LANE_PAD + row * ROW_HEIGHT + ROW_HEIGHT / 2, 2),
+                cls=key,
+                colour=style.colour,
+                hollow=style.hollow,
+                title=_mark_title(e, layout.start, phase_of(e), style.label, flag),
+                href=anchor(e.index),
+                flag=flag[0] if flag else None,
+            )
+        )
+
+
+def _place_bins(
+    layout: TimelineLayout,
+    entries: list[Entry],
+    classes: list[str],
+    lane_keys: list[str],
+    x_of: Callable[[float], float],
+) -> None:
+    """Bars per lane and column, as high as the log of the requests in them."""
+    # a log scale: a burst of 10k requests and a lone one in the next column are both visible
+    columns = max(1, math.ceil((PLOT_RIGHT - PLOT_LEFT) / BIN_WIDTH))
+    counts: dict[tuple[str, int], list[float]] = {}  # (class, column) -> [count, first, last start]
+    totals: dict[str, int] = {}
+    for e, key in zip(entries, classes, strict=True):
+        column = min(int((x_of(e.started) - PLOT_LEFT) / BIN_WIDTH), columns - 1)
+        totals[key] = totals.get(key, 0) + 1
+        cell = counts.get((key, column))
+        if cell is None:
+            counts[(key, column)] = [1, e.started, e.started]
+        else:
+            cell[0] += 1
+            cell[2] = e.started  # entries come in time order
+    most = max((int(c[0]) for c in counts.values()), default=1)
+    inner = BIN_ROWS * ROW_HEIGHT
+    y = float(TOP)
+    lane_y: dict[str, float] = {}
+    for key in lane_keys:
+        style = style_for(key)
+        lane = Lane(key, style.label, style.colour, style.hollow, y, inner + 2 * LANE_PAD, totals.get(key, 0))
+        layout.lanes.append(lane)
+        lane_y[key] = y
+        y += lane.height
+    for (key, column), (count, first, last) in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        style = style_for(key)
+        height = max(2.0, inner * math.log1p(count) / math.log1p(most))
+        bottom = lane_y[key] + LANE_PAD + inner
+        times = f"+{first - layout.start:.3f} s" + (
+            f" to +{last - layout.start:.3f} s" if last > first else ""
+        )
+        title = f"{int(count)} request{'s' if count != 1 else ''} · {style.label} · {times}"
+        layout.bins.append(
+            Bin(
+                key,
+                round(PLOT_LEFT + column * BIN_WIDTH, 2),
+                round(bottom - height, 2),
+                BIN_WIDTH,
+                round(height, 2),
+                style.colour,
+                style.hollow,
+                int(count),
+                title,
+            )
+        )
+    layout.binned = True
+
+
+def _place_cited(
+    layout: TimelineLayout,
+    phase_of: Callable[[Entry], str],
+    entries: list[Entry],
+    classes: list[str],
+    flags: dict[int, tuple[str, list[str]]],
+    x_of: Callable[[float], float],
+    anchor: Callable[[int], str],
+) -> None:
+    """Dots over the bars for the requests findings cite, errors first, at most MAX_CITED_DOTS."""
+    lane_mid = {lane.cls: lane.y + lane.height / 2 for lane in layout.lanes}
+    cited = [(e, key) for e, key in zip(entries, classes, strict=True) if e.index in flags]
+    cited.sort(key=lambda pair: flags[pair[0].index][0] != "error")  # stable: time order within each
+    for e, key in cited[:MAX_CITED_DOTS]:
+        style = style_for(key)
+        flag = flags[e.index]
+        layout.marks.append(
+            Mark(
+                index=e.index,
+                x=round(x_of(e.started), 2),
+                y=round(lane_mid[key], 2),
+                cls=key,
+                colour=style.colour,
+                hollow=style.hollow,
+                title=_mark_title(e, layout.start, phase_of(e), style.label, flag),
+                href=anchor(e.index),
+                flag=flag[0],
+            )
+        )
+    layout.marks.sort(key=lambda m: (m.x, m.index))
+
+
+def _phase_labeller(timeline: Timeline) -> Callable[[Entry], str]:
+    """An entry's phase, or "no phase" when the recording has no phase information at all."""
+    if not timeline.has_phases:  # asked once: it scans every entry
+        return lambda entry: "no phase"
+    return timeline.phase_of
 
 
 def _phase_starts(timeline: Timeline) -> list[tuple[str, float, str]]:

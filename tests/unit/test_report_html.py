@@ -1,7 +1,9 @@
-"""The HTML report: self-contained, escaped, one dot per request; and how it behaves in the real Chromium."""
+"""The HTML report: self-contained, escaped, a dot per request (bars when long); in the real Chromium too."""
 
 from __future__ import annotations
 
+import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,9 +13,20 @@ from playwright.sync_api import Playwright
 
 from probe.browser import find_browser, launch_args
 from probe.findings import ChecklistItem, EvidenceRef, Finding, Report, ScenarioResult, ToolInfo, Unjudged
+from probe.judge import build_report, judge_har, write_reports
 from probe.marks import ReadMark
 from probe.report import default_classifier, render_html, write_html
-from probe.report.timeline_svg import MAX_ROWS, MIN_GAP, layout_timeline
+from probe.report.request_list import AROUND_MARK, FIRST_ROWS, ROWS_LIMIT, list_requests
+from probe.report.timeline_svg import (
+    BIN_WIDTH,
+    DOTS_LIMIT,
+    MAX_CITED_DOTS,
+    MAX_ROWS,
+    MIN_GAP,
+    PLOT_LEFT,
+    PLOT_RIGHT,
+    layout_timeline,
+)
 from probe.timeline import Entry, PhaseMark, Timeline
 
 if TYPE_CHECKING:
@@ -373,7 +386,9 @@ def test_the_time_axis_reaches_the_last_request() -> None:
 
 
 def test_an_inconclusive_scenario_is_never_shown_as_judged_before_consent() -> None:
-    timeline = Timeline("foreign", [_e(0, 0.0, "https://shop.test/"), _e(1, 0.5, "https://api.segment.io/v1/p")])
+    timeline = Timeline(
+        "foreign", [_e(0, 0.0, "https://shop.test/"), _e(1, 0.5, "https://api.segment.io/v1/p")]
+    )
     gap = Unjudged(reason="no phase information in this recording", rules=["segment-before-consent"])
     result = ScenarioResult.judged("foreign", [], [gap])
     html = render_html(Report(tool=ToolInfo(version="0.1.0"), scenarios=[result]), {"foreign": timeline})
@@ -393,6 +408,117 @@ def test_a_mark_far_outside_the_recording_sits_at_the_edge() -> None:
     assert [t.label for t in layout.ticks][-1] == "1.6 s"
     line = layout.lines[-1]
     assert (line.x, line.sublabel) == (layout.plot_right, "(after the recording)")
+
+
+@pytest.mark.parametrize(
+    ("decision", "where"), [("2090-01-01T00:00:00Z", "after"), ("1990-01-01T00:00:00Z", "before")]
+)
+def test_a_decision_given_far_outside_the_recording_does_not_stretch_the_axis(
+    tmp_path: Path, decision: str, where: str
+) -> None:
+    entries = [
+        {
+            "startedDateTime": f"2026-01-01T10:00:0{seconds}Z",
+            "request": {"method": "GET", "url": f"https://shop.test/{seconds}", "headers": []},
+            "response": {"status": 200, "headers": [], "content": {"size": 0, "mimeType": "text/html"}},
+        }
+        for seconds in (0, 1, 2)
+    ]
+    har = tmp_path / "foreign.har"
+    har.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "x"}, "entries": entries}}))
+    judged = judge_har(har, None, decision_at=decision)
+    paths = write_reports(tmp_path / "out", build_report([judged], "x"), [judged])
+    svg = paths["html"].read_text(encoding="utf-8").split('<svg class="timeline"', 1)[1].split("</svg>")[0]
+    ticks = re.findall(r'<text class="tick"[^>]*>([0-9.]+ s)</text>', svg)
+    assert ticks[0] == "0.0 s" and ticks[-1] == "2.0 s"  # the recording's two seconds, not 64 years
+    line = re.search(r'data-phase="after-consent">\s*<title>[^<]*</title>\s*<line x1="([0-9.]+)"', svg)
+    assert line is not None
+    assert float(line.group(1)) == (PLOT_RIGHT if where == "after" else PLOT_LEFT)
+    assert f"({where} the recording)" in svg
+    dots = [float(x) for x in re.findall(r'<circle class="mark"[^>]*cx="([0-9.]+)"', svg)]
+    assert len(dots) == 3 and max(dots) - min(dots) > (PLOT_RIGHT - PLOT_LEFT) * 0.9  # spread, not one dot
+
+
+def _long(count: int, cited: set[int]) -> tuple[Timeline, dict[int, tuple[str, list[str]]]]:
+    entries = [
+        _e(i, i * 0.05, f"https://api.segment.io/v1/t?{i}" if i % 3 else f"https://shop.test/{i}")
+        for i in range(count)
+    ]
+    mark = PhaseMark("after-consent", T0 + count * 0.05 / 2, None, "accept_all")
+    return Timeline("long", entries, [mark]), {i: ("error", ["rule"]) for i in cited}
+
+
+def test_a_long_recording_is_drawn_as_bars_with_dots_for_cited_requests() -> None:
+    count = DOTS_LIMIT * 5
+    timeline, flags = _long(count, {7, 4321, count - 1})
+    layout = layout_timeline(timeline, lambda e: "segment" if "segment" in e.url else "first-party", flags)
+    assert layout.binned and layout.requests == count
+    assert [(lane.cls, lane.count) for lane in layout.lanes] == [
+        ("segment", count - count // 3 - 1),
+        ("first-party", count // 3 + 1),
+    ]
+    assert sum(b.count for b in layout.bins) == count
+    columns = (PLOT_RIGHT - PLOT_LEFT) / BIN_WIDTH + 1
+    assert len(layout.bins) <= len(layout.lanes) * columns
+    assert all(PLOT_LEFT <= b.x <= PLOT_RIGHT and b.height >= 2 for b in layout.bins)
+    assert sorted(m.index for m in layout.marks) == [7, 4321, count - 1]
+    assert all(m.flag == "error" for m in layout.marks)
+    html = render_html(
+        Report(tool=ToolInfo(version="0.1.0"), scenarios=[ScenarioResult.judged("long", [])]),
+        {"long": timeline},
+    )
+    assert html.count('<rect class="bin"') == len(layout.bins)
+    assert html.count('<circle class="mark"') == 0  # no finding cites anything here
+
+
+def test_cited_dots_are_capped_errors_first() -> None:
+    count = DOTS_LIMIT + 1
+    timeline, flags = _long(count, set(range(count)))
+    flags[count - 1] = ("warning", ["rule"])
+    flags[0] = ("warning", ["rule"])
+    layout = layout_timeline(timeline, lambda e: "first-party", flags)
+    assert len(layout.marks) == MAX_CITED_DOTS
+    assert {m.flag for m in layout.marks} == {"error"}
+
+
+def test_a_long_recording_lists_a_sample_with_every_cited_request() -> None:
+    count = ROWS_LIMIT * 3
+    timeline, _ = _long(count, set())
+    cited = {FIRST_ROWS + 100, count - 1}
+    listing = list_requests(timeline, cited)
+    listed = [e.index for e in listing.entries]
+    middle = count // 2
+    assert listed[:FIRST_ROWS] == list(range(FIRST_ROWS))
+    assert set(range(middle - AROUND_MARK, middle + AROUND_MARK)) <= set(listed)  # around the mark
+    assert cited <= set(listed) and len(listed) == FIRST_ROWS + 2 * AROUND_MARK + 2
+    assert sum(listing.gaps) + listing.after + len(listed) == count == listing.total
+    assert listing.after == 0 and listing.gaps[listed.index(FIRST_ROWS + 100)] == 100
+    short = list_requests(_long(ROWS_LIMIT, set())[0], set())
+    assert len(short.entries) == ROWS_LIMIT and short.left_out == 0
+
+
+def test_a_long_recording_links_every_finding_and_checklist_entry_to_its_row() -> None:
+    count = ROWS_LIMIT * 3
+    timeline, _ = _long(count, set())
+    finding = Finding(
+        rule="segment-before-consent",
+        message="late",
+        evidence=[EvidenceRef(entry=count - 2, url=timeline.entries[count - 2].url)],
+    )
+    item = ChecklistItem(
+        id="sdk-waits",
+        question="Does the SDK wait for consent?",
+        answer="no",
+        evidence=[EvidenceRef(entry=count - 5, url=timeline.entries[count - 5].url)],
+    )
+    report = Report(
+        tool=ToolInfo(version="0.1.0"), scenarios=[ScenarioResult.judged("long", [finding])], checklist=[item]
+    )
+    html = render_html(report, {"long": timeline})
+    assert f'href="#s1-long-e{count - 2}"' in html and f'id="s1-long-e{count - 2}"' in html
+    assert f'href="#s1-long-e{count - 5}"' in html and f'id="s1-long-e{count - 5}"' in html
+    assert html.count('<tr id="s1-long-e') < ROWS_LIMIT
+    assert f"of {count:,} listed" in html and "requests not listed" in html
 
 
 def test_the_window_of_doubt_is_drawn_between_its_earliest_and_latest_moment() -> None:
