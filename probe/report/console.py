@@ -1,10 +1,14 @@
-"""Terminal report: one table per scenario, a summary line and the audit checklist (rich).
+"""Terminal report: findings per scenario, a summary line and the audit checklist (rich).
 
-Every string here may come from the audited site or a suite: it goes through ``safe_text``.
+A wide terminal gets one table per scenario. A narrow one, or a file or CI log (no terminal), gets
+one block per finding instead: a six-column table squeezed into 80 columns folds every message into
+one word per line. Every string here may come from the audited site or a suite: it goes through
+``safe_text``.
 """
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -22,6 +26,9 @@ _STATUS_STYLE = {
 }
 _SEVERITY_LABEL = {"error": ("FAIL", "bold red"), "warning": ("WARN", "yellow"), "info": ("INFO", "cyan")}
 _ANSWER_STYLE = {"yes": "green", "no": "bold red", "not-tested": "dim"}
+TABLES_FROM = 120  # columns a terminal needs for the tables; below, and off a terminal, lists
+LISTED_EVIDENCE = 3  # evidence lines per finding in a list; report.json has them all
+_HEAD, _BODY = 2, 6  # indents of a block's first line and of the lines under it
 
 
 def render_console(report: Report, console: Console | None = None) -> None:
@@ -33,20 +40,104 @@ def render_console(report: Report, console: Console | None = None) -> None:
     title.append(plain(f"  ({report.tool.name} {report.tool.version}"), style="dim")
     title.append(plain(f", {report.tool.browser})") if report.tool.browser else ")", style="dim")
     out.print(title)
+    tables = out.is_terminal and out.width >= TABLES_FROM
     for scenario in report.scenarios:
-        out.print(_scenario_table(scenario))
+        if tables:
+            out.print(_scenario_table(scenario))
+        else:
+            _scenario_list(out, scenario)
     summary = summarize(report)
-    out.print(
-        safe_text(summary.verdict.upper(), _STATUS_STYLE[summary.verdict]), safe_text(summary.sentence())
-    )
+    verdict = safe_text(summary.verdict.upper(), _STATUS_STYLE[summary.verdict])
+    if tables:
+        out.print(verdict, safe_text(summary.sentence()))
+    else:
+        _indented(out, verdict + " " + safe_text(summary.sentence()), 0)
     if report.checklist:
-        out.print(_checklist_table(report.checklist))
+        if tables:
+            out.print(_checklist_table(report.checklist))
+        else:
+            _checklist_list(out, report.checklist)
+
+
+def _scenario_list(out: Console, scenario: ScenarioResult) -> None:
+    """A scenario as blocks: a heading line, then each line under it wrapped at word boundaries."""
+    out.print(_scenario_title(scenario))
+    if scenario.status == "error":
+        _block(
+            out, Text("ERROR", style=_STATUS_STYLE["error"]), [safe_text(scenario.error or "unknown error")]
+        )
+    for finding in sorted_findings(scenario.findings):
+        label, style = _SEVERITY_LABEL.get(finding.severity, (finding.severity.upper(), ""))
+        head = safe_text(label, style) + " " + safe_text(finding.rule, "bold")
+        head.append(plain(f" · {finding.severity}" + (f" · {finding.phase}" if finding.phase else "")))
+        _block(out, head, [safe_text(finding.message), *_evidence_lines(finding.evidence)])
+    for gap in scenario.unjudged:
+        head = Text("NOT JUDGED", style=_STATUS_STYLE["inconclusive"])
+        if gap.phase:
+            head.append(plain(f" · {gap.phase}"))
+        rules = Text(plain(f"{len(gap.rules)} rule(s) not run: {', '.join(gap.rules)}"), style="dim")
+        _block(out, head, [safe_text(gap.reason), rules])
+    if scenario.status == "pass" and not scenario.findings:
+        _block(out, Text("PASS", style=_STATUS_STYLE["pass"]) + " no findings", [])
+
+
+def _checklist_list(out: Console, items: list[ChecklistItem]) -> None:
+    out.print(Text("Audit checklist", style="bold"))
+    for item in items:
+        head = safe_text(item.answer, _ANSWER_STYLE.get(item.answer, "")) + " " + safe_text(item.question)
+        detail = [safe_text(item.detail)] if item.detail else []
+        _block(out, head, [*detail, *_evidence_lines(item.evidence)])
+
+
+def _block(out: Console, head: Text, lines: list[Text]) -> None:
+    _indented(out, head, _HEAD)
+    for line in lines:
+        _indented(out, line, _BODY)
+
+
+def _indented(out: Console, text: Text, left: int) -> None:
+    """Print ``text`` wrapped at word boundaries, each line indented; no trailing blanks."""
+    width = max(out.width - left, 20)
+    if text.no_wrap:  # an evidence pointer: the URL is cut where the line ends, not moved down
+        lines = text.divide(_fold_offsets(text.plain, width))
+    else:  # only a word longer than a whole line is cut, never a message word
+        lines = text.wrap(out, width, overflow="fold")
+    for line in lines:
+        line.rstrip()
+        out.print(Text(" " * left) + line, soft_wrap=True)  # soft_wrap: already wrapped here
+
+
+def _fold_offsets(text: str, width: int) -> list[int]:
+    """Where to cut ``text`` into lines of at most ``width`` cells."""
+    offsets, used = [], 0
+    for position, char in enumerate(text):
+        cells = cell_len(char)
+        if used + cells > width and used:
+            offsets.append(position)
+            used = 0
+        used += cells
+    return offsets
+
+
+def _evidence_lines(refs: list[EvidenceRef]) -> list[Text]:
+    lines = []
+    for ref in refs[:LISTED_EVIDENCE]:
+        line = Text(f"#{ref.entry} " if ref.entry is not None else "", style="dim", no_wrap=True)
+        line.append(plain(ref.url or ref.excerpt or "(no url)"))
+        lines.append(line)
+    if len(refs) > LISTED_EVIDENCE:
+        lines.append(Text(f"(+{len(refs) - LISTED_EVIDENCE} more in report.json)", style="dim"))
+    return lines
+
+
+def _scenario_title(scenario: ScenarioResult) -> Text:
+    title = safe_text(f"{scenario.name}  ")
+    title.append(scenario.status.upper(), style=_STATUS_STYLE[scenario.status])
+    return title
 
 
 def _scenario_table(scenario: ScenarioResult) -> Table:
-    title = safe_text(f"{scenario.name}  ")
-    title.append(scenario.status.upper(), style=_STATUS_STYLE[scenario.status])
-    table = Table(title=title, title_justify="left", expand=True, show_lines=False)
+    table = Table(title=_scenario_title(scenario), title_justify="left", expand=True, show_lines=False)
     table.add_column("status", no_wrap=True)
     table.add_column("rule", no_wrap=True)
     table.add_column("severity", no_wrap=True)
