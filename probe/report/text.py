@@ -19,14 +19,26 @@ _ESCAPES = {c: f"\\x{c:02x}" for c in _CONTROLS} | {c: f"\\u{c:04x}" for c in _B
 _ONE_LINE = {ord("\r"): " ", ord("\n"): " "}
 
 
+# a site can send megabyte URLs; rich lays text out in time that grows faster than its length, and
+# the whole value is in report.json anyway
+MAX_CHARS = 2000
+
+
+def _capped(text: str) -> str:
+    if len(text) <= MAX_CHARS:
+        return text
+    return f"{text[:MAX_CHARS]}… ({len(text) - MAX_CHARS} more characters)"
+
+
 def plain(value: object) -> str:
-    """``str(value)`` with every terminal control and bidi character replaced by a visible escape."""
-    return str(value).translate(_ESCAPES)
+    """``str(value)`` with every terminal control and bidi character replaced by a visible escape,
+    cut to ``MAX_CHARS``."""
+    return _capped(str(value)).translate(_ESCAPES)
 
 
 def one_line(value: object) -> str:
     """``plain``, with line breaks turned into spaces: for causes and progress lines."""
-    return str(value).translate(_ONE_LINE).translate(_ESCAPES)
+    return _capped(str(value)).translate(_ONE_LINE).translate(_ESCAPES)
 
 
 def safe_text(value: object, style: str = "") -> Text:

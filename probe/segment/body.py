@@ -94,7 +94,7 @@ def _parse_bytes(data: bytes, encoding: str) -> Body:
         return Body(error="body is not UTF-8 text")
     try:
         return Body(data=json.loads(text), text=text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
         return Body(error=f"malformed JSON ({exc})", text=text)
 
 

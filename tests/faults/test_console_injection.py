@@ -179,3 +179,13 @@ def test_plain_and_one_line() -> None:
     )
     assert plain("[/x] ünïcödé 日本 ✓") == "[/x] ünïcödé 日本 ✓"
     assert one_line("two\nlines\r\nhere\ttab") == "two lines  here\\x09tab"
+
+
+def test_megabyte_strings_are_cut_before_the_console_lays_them_out() -> None:
+    # found by benchmarks/fuzz_replay.py: rich took 94 s and 1 GB to lay out a 2.5 MB URL
+    from probe.report.text import MAX_CHARS, one_line, plain
+
+    long = "https://shop.test/?" + "a" * 2_500_000
+    for cut in (plain(long), one_line(long)):
+        assert cut.startswith(long[:MAX_CHARS]) and len(cut) < MAX_CHARS + 60
+        assert cut.endswith(f"… ({len(long) - MAX_CHARS} more characters)")

@@ -88,3 +88,9 @@ def test_pixel_payload_reads_base64_data_or_dotted_parameters() -> None:
     clash = pixel_payload([("properties", "x"), ("properties.total", "9")])  # a leaf cannot grow children
     assert clash.data == {"properties": "x"}
     assert pixel_payload([]).error == "no data in the query"
+
+
+def test_json_nested_thousands_deep_is_unparseable_not_a_crash() -> None:
+    # found by benchmarks/fuzz_replay.py: json.loads raises RecursionError, which used to escape
+    body = decode_body(b"[" * 5000 + b"]" * 5000, None)
+    assert body.data is None and body.error is not None and body.error.startswith("malformed JSON")
