@@ -7,6 +7,7 @@ process so peak RSS is not shared: an interpreter that only imports (baseline), 
 nothing: timing goals are read as ratios against the baseline measured in the same run.
 
     .venv/bin/python benchmarks/har_throughput.py --mb 100
+    .venv/bin/python benchmarks/har_throughput.py --profile small --mb 100   # ~100k small requests
 """
 
 from __future__ import annotations
@@ -185,9 +186,10 @@ def main() -> None:
     for label, result in rows:
         rate = size_mb / result["seconds"]
         extra = result["peak_mb"] - base["peak_mb"]
+        per_second = result["entries"] / result["seconds"]
         print(
-            f"{label:22s} {result['seconds']:6.2f} s  {rate:7.1f} MB/s  peak RSS +{extra:7.1f} MB"
-            f"  ({result['entries']:.0f} entries)"
+            f"{label:22s} {result['seconds']:6.2f} s  {rate:7.1f} MB/s  {per_second:8.0f} entries/s"
+            f"  peak RSS +{extra:7.1f} MB ({result['peak_mb']:.0f} MB)  ({result['entries']:.0f} entries)"
         )
     speed = plain["seconds"] / reader["seconds"]
     memory = (reader["peak_mb"] - base["peak_mb"]) / max(plain["peak_mb"] - base["peak_mb"], 1e-9)

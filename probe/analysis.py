@@ -44,7 +44,7 @@ def analyse(timeline: Timeline, suite: Suite, *, catalog: Catalog | None = None)
 def entry_classes(ctx: Context) -> dict[int, str]:
     """What each entry is, in the words the HTML timeline colours by."""
     vendors = {hit.entry.index: hit for hit in ctx.vendor_hits}
-    site = {e.index for e in ctx.entries}
+    site = ctx.by_index  # the site's entries by index: no second set of 100k indices at the peak
     classes: dict[int, str] = {}
     names: dict[str, str] = {}  # one copy of each "vendor:<category>": a big HAR has 10k pixel hits
     for entry in ctx.timeline.entries:

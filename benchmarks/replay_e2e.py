@@ -1,0 +1,291 @@
+"""The whole ``probe replay`` of a big HAR: read, analyse, report.json, report.xml and report.html.
+
+Generates two synthetic Chrome DevTools HARs of the same size (deterministic content):
+
+- ``many-small``: a long session of small requests (Segment events, pixels, API calls, images
+  without bodies), about 1 KB each: 100 MB is about 100,000 entries;
+- ``session``: a browsing session of few large entries (pages, base64 images, SDK bundles, JSON
+  replies): 100 MB is about 1,500 entries.
+
+Both decide consent early (a ``Segment Consent Preference Updated`` event, analytics granted,
+marketing denied), so the replay infers a mark, reads the choice from the stamps and finds
+violations before it (Segment events) and after it (a marketing pixel). Each case runs the installed
+``probe replay`` in its own child process; its peak RSS comes from ``wait4``. Prints wall time,
+throughput, peak RSS, the size of each report, and the ratio many-small / session. Asserts nothing.
+
+    .venv/bin/python benchmarks/replay_e2e.py [--mb 100] [--profile small] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PROBE = Path(sys.executable).with_name("probe")
+MB = 1024 * 1024
+T0 = 1_795_946_400.0  # 2026-11-29 10:00:00 UTC
+SITE = "https://www.shop.example"
+CONSENT_AT = 0.005  # share of the file written before the visitor decides
+UA = "Mozilla/5.0 Chrome/156.0"
+PROFILES = {"full": 100.0, "small": 8.0}  # default --mb of each profile
+
+
+def _iso(t: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"
+
+
+def _entry(
+    t: float,
+    method: str,
+    url: str,
+    kind: str,
+    *,
+    post: str | None = None,
+    body: str | None = None,
+    mime: str = "x-unknown",
+    base64_body: bool = False,
+    cookie: str = "",
+) -> dict[str, object]:
+    """One entry as Chrome DevTools writes it (HTTP/2 pseudo-headers, initiator, timings)."""
+    scheme, rest = url.split("://", 1)
+    host, _, path = rest.partition("/")
+    headers = [
+        {"name": ":authority", "value": host},
+        {"name": ":method", "value": method},
+        {"name": ":path", "value": "/" + path},
+        {"name": ":scheme", "value": scheme},
+        {"name": "user-agent", "value": UA},
+    ]
+    if cookie:
+        headers.append({"name": "cookie", "value": cookie})
+    request: dict[str, object] = {
+        "method": method,
+        "url": url,
+        "httpVersion": "http/2.0",
+        "headers": headers,
+        "queryString": [],
+        "cookies": [],
+        "headersSize": -1,
+        "bodySize": len(post or ""),
+    }
+    if post is not None:
+        request["postData"] = {"mimeType": "text/plain", "text": post}
+    content: dict[str, object] = {"size": len(body or ""), "mimeType": mime}
+    if body is not None:
+        content["text"] = body
+        if base64_body:
+            content["encoding"] = "base64"
+    return {
+        "_resourceType": kind,
+        "pageref": "page_1",
+        "request": request,
+        "response": {
+            "status": 200,
+            "httpVersion": "http/2.0",
+            "headers": [{"name": "content-type", "value": mime}],
+            "cookies": [],
+            "content": content,
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": -1,
+        },
+        "startedDateTime": _iso(t),
+        "time": 12.5,
+        "timings": {"send": 0.1, "wait": 10.4, "receive": 0.8},
+    }
+
+
+def _event(t: float, n: int, name: str, consent: dict[str, bool] | None) -> str:
+    context: dict[str, object] = {
+        "page": {"path": "/", "url": SITE + "/"},
+    }
+    if consent is not None:
+        context["consent"] = {"categoryPreferences": consent}
+    event = {
+        "timestamp": _iso(t),
+        "integrations": {},
+        "type": "track",
+        "event": name,
+        "properties": {"sku": f"sku-{n % 997}", "price": n % 89},
+        "context": context,
+        "messageId": f"ajs-next-{n:012d}",
+        "anonymousId": "0d7f2c1e-5a6b-4c3d-8e9f-0a1b2c3d4e5f",
+        "writeKey": "wk_bench",
+        "sentAt": _iso(t),
+    }
+    return json.dumps(event, separators=(",", ":"))
+
+
+CHOICE = {"necessary": True, "analytics": True, "marketing": False}
+
+
+def _small(rng: random.Random, n: int, t: float, decided: bool) -> dict[str, object]:
+    """A small request: most of a long-running page's traffic."""
+    roll = n % 10
+    cookie = "OptanonAlertBoxClosed=2026-11-29T10:00:01.000Z" if decided else ""
+    if roll < 3:
+        post = _event(t, n, "Product Viewed", CHOICE if decided else None)
+        return _entry(t, "POST", "https://api.segment.io/v1/t", "fetch", post=post, body='{"success":true}',
+                      mime="application/json")  # fmt: skip
+    if roll == 3:
+        return _entry(t, "GET", f"https://www.facebook.com/tr?id=1234&ev=ViewContent&n={n}", "image")
+    if roll == 4:
+        url = f"https://www.google-analytics.com/g/collect?v=2&tid=G-BENCH&cid=555.666&_p={n}"
+        return _entry(t, "POST", url, "ping")
+    if roll < 7:
+        body = json.dumps({"page": n % 50, "items": [rng.randrange(1000) for _ in range(12)]})
+        return _entry(t, "GET", f"{SITE}/api/items?page={n % 50}", "fetch", body=body, mime="application/json",
+                      cookie=cookie)  # fmt: skip
+    if roll < 9:
+        return _entry(t, "GET", f"{SITE}/img/p{n % 400}.webp", "image", mime="image/webp", cookie=cookie)
+    return _entry(t, "GET", f"https://fonts.cdn-example.net/f{n % 7}.woff2", "font", mime="font/woff2")
+
+
+class _Big:
+    """Bodies of the session shape: a few SDK bundles served again and again, pages, images, replies."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.bundles = [
+            "!function(){" + f"var a{k}={k};" * rng.randrange(20_000, 60_000) + "}();" for k in range(6)
+        ]
+        self.html = "<p>" + "lorem ipsum dolor sit amet " * 3000 + "</p>"
+
+    def entry(self, n: int, t: float, decided: bool) -> dict[str, object]:
+        rng, roll = self.rng, n % 10
+        if roll < 2:
+            return _small(rng, n, t, decided)  # the events and pixels are there too
+        if roll < 5:
+            image = base64.b64encode(rng.randbytes(rng.randrange(40_000, 160_000))).decode()
+            return _entry(
+                t, "GET", f"{SITE}/img/{n}.png", "image", body=image, mime="image/png", base64_body=True
+            )
+        if roll < 7:
+            return _entry(t, "GET", f"{SITE}/p/{n}", "document", body=self.html, mime="text/html")
+        if roll < 9:
+            url = f"https://cdn.shop-assets.example/js/b{n % 6}.js"
+            return _entry(t, "GET", url, "script", body=self.bundles[n % 6], mime="application/javascript")
+        items = [{"id": k, "name": f"item {k}", "rank": rng.random()} for k in range(rng.randrange(200, 900))]
+        return _entry(
+            t, "GET", f"{SITE}/api/catalog?n={n}", "fetch", body=json.dumps(items), mime="application/json"
+        )
+
+
+def generate(path: Path, shape: str, megabytes: float, seed: int = 7) -> int:
+    """Write a synthetic DevTools HAR of about ``megabytes`` MB; returns the number of entries."""
+    rng = random.Random(seed)
+    big = _Big(rng) if shape == "session" else None
+    step = 0.018 if shape == "many-small" else 1.2
+    target = int(megabytes * MB)
+    written = count = 0
+    decided = False
+    with open(path, "w", encoding="utf-8") as out:
+        page = {"startedDateTime": _iso(T0), "id": "page_1", "title": SITE + "/"}
+        head = {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "pages": [page]}
+        prefix = json.dumps({"log": head})[:-2] + ', "entries": [\n'
+        out.write(prefix)
+        written += len(prefix)
+        first = _entry(T0, "GET", SITE + "/", "document", body="<html></html>", mime="text/html")
+        out.write(json.dumps(first))
+        count = 1
+        while written < target:
+            t = T0 + count * step
+            if not decided and written >= CONSENT_AT * target:
+                decided = True
+                post = _event(t, count, "Segment Consent Preference Updated", CHOICE)
+                entry = _entry(t, "POST", "https://api.segment.io/v1/t", "fetch", post=post)
+            elif big is not None:
+                entry = big.entry(count, t, decided)
+            else:
+                entry = _small(rng, count, t, decided)
+            text = ",\n" + json.dumps(entry)
+            out.write(text)
+            written += len(text)
+            count += 1
+        out.write("\n]}}\n")
+    return count
+
+
+def run_replay(har: Path, out: Path) -> dict[str, float]:
+    """``probe replay HAR --run-dir OUT`` in a child: wall seconds, peak RSS (MB), exit code, sizes."""
+    started = time.perf_counter()
+    with open(out.with_suffix(".console.txt"), "w") as console:
+        proc = subprocess.Popen(
+            [str(PROBE), "replay", str(har), "--run-dir", str(out)],
+            stdout=console,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONHASHSEED": "0", "COLUMNS": "80"},
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    sizes = {name: (out / name).stat().st_size / MB if (out / name).is_file() else -1 for name in
+             ("report.json", "report.xml", "report.html")}  # fmt: skip
+    return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "exit": proc.returncode, **sizes}
+
+
+def baseline() -> float:
+    """Peak RSS (MB) of an interpreter that imports the CLI and does nothing."""
+    proc = subprocess.Popen([sys.executable, "-c", "import probe.cli"], cwd=ROOT)
+    _, _, usage = os.wait4(proc.pid, 0)
+    proc.returncode = 0
+    return usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    """Generate both shapes, replay each in a child, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--mb", type=float, help="size of each synthetic HAR (default 100; 8 with --profile small)"
+    )
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="full", help="small: a quick run")
+    parser.add_argument(
+        "--shape", choices=["many-small", "session"], action="append", help="only these shapes"
+    )
+    parser.add_argument("--keep", type=Path, help="keep the HARs and the reports in this folder")
+    args = parser.parse_args()
+    megabytes = args.mb or PROFILES[args.profile]
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="probe-replay-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    results: dict[str, dict[str, float]] = {}
+    try:
+        base = baseline()
+        print(f"baseline interpreter + imports: peak RSS {base:.0f} MB")
+        for shape in args.shape or ["many-small", "session"]:
+            har = folder / f"{shape}.har"
+            began = time.perf_counter()
+            count = generate(har, shape, megabytes)
+            size = har.stat().st_size / MB
+            print(
+                f"{shape:10s} HAR: {size:.1f} MB, {count} entries (written in {time.perf_counter() - began:.1f} s)"
+            )
+            result = run_replay(har, folder / shape)
+            results[shape] = result
+            print(
+                f"{shape:10s} replay: {result['seconds']:6.1f} s  {size / result['seconds']:6.2f} MB/s  "
+                f"{count / result['seconds']:8.0f} entries/s  peak RSS {result['peak_mb']:6.0f} MB  exit "
+                f"{result['exit']:.0f}  report.json {result['report.json']:.2f} MB  report.xml "
+                f"{result['report.xml']:.2f} MB  report.html {result['report.html']:.2f} MB"
+            )
+    finally:
+        if args.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+    if len(results) == 2:
+        ratio = results["many-small"]["peak_mb"] / results["session"]["peak_mb"]
+        print(f"peak RSS many-small / session: x{ratio:.2f} (the goal is at most x3)")
+    if args.keep is not None:
+        print(f"kept: {folder}")
+
+
+if __name__ == "__main__":
+    main()
