@@ -29,7 +29,8 @@ demo: setup
 
 test: setup
 	$(VENV)/bin/ruff check probe tests benchmarks
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/mypy probe
+	$(VENV)/bin/pytest -q -p no:cacheprovider --durations=15
 
 bench: setup
 	$(PY) benchmarks/scenario_overhead.py
