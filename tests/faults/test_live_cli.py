@@ -4,34 +4,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
-from probe.suite import Suite
 from tests.capture.servers import StagingServer
 from tests.conftest import DEMO, read_har
+from tests.faults.conftest import CREDENTIALS
 
 pytestmark = pytest.mark.e2e
 
 PROBE = str(Path(sys.executable).with_name("probe"))
-CREDENTIALS = "probe:staging-pass"
 
-
-@pytest.fixture(scope="module")
-def staging(demo_suite: Suite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StagingServer]:
-    assert demo_suite.offline is not None
-    server = StagingServer(
-        tmp_path_factory.mktemp("staging-cli"),
-        demo_suite.offline.routes,
-        hosts=["shop.test", "cdn.segment.com"],
-        protected="shop.test",
-        credentials=CREDENTIALS,
-    )
-    yield server
-    server.close()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ names, and the proxy checks the staging certificate against those names.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,25 +22,12 @@ from probe.runner import Runner
 from probe.suite import Suite
 from tests.capture.servers import ResettingUpstream, StagingServer, basic, exchange, status_of
 from tests.conftest import read_har
+from tests.faults.conftest import CREDENTIALS
 
 pytestmark = pytest.mark.e2e
 
-CREDENTIALS = "probe:staging-pass"
 SITE = "https://shop.test"
 
-
-@pytest.fixture(scope="module")
-def staging(demo_suite: Suite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StagingServer]:
-    assert demo_suite.offline is not None
-    server = StagingServer(
-        tmp_path_factory.mktemp("staging"),
-        demo_suite.offline.routes,
-        hosts=["shop.test", "cdn.segment.com"],
-        protected="shop.test",
-        credentials=CREDENTIALS,
-    )
-    yield server
-    server.close()
 
 
 def staging_suite(demo: Suite) -> Suite:
