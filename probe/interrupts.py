@@ -1,15 +1,19 @@
 """SIGINT and SIGTERM end a run cleanly: the interrupt lands only where the run can stop.
 
-``watch()`` installs the handlers (the CLI does, for a run). A signal then only raises ``Interrupted``
-inside a ``cancellable()`` block (browsing a scenario); anywhere else it is held until the code asks
-``received()``, so evidence, manifests and reports are never cut in half by it. A second signal
-means "stop now": the run's CA is deleted and the process exits 2 at once.
+``watch()`` installs the handlers (the CLI does, for a run). A signal only raises ``Interrupted``
+inside a ``cancellable()`` block of plain Python (finding the browser); anywhere else it is held
+until the code asks: ``checkpoint()`` (between a scenario's steps) or ``received()``. It is never
+raised from the handler while the browser's event loop runs: asyncio would swallow it there or leave
+the loop broken, and the next Playwright call would hang. So evidence, manifests and reports are
+never cut in half by it. A second signal, or a run still going ``GRACE_S`` after the first, means
+"stop now": the run's CA is deleted and the process exits 2 at once.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +22,8 @@ from types import FrameType
 from probe.capture import ca
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# how long a run may take to wind up after an interrupt (a Playwright call ends at its own timeout)
+GRACE_S = 90.0
 
 
 class Interrupted(BaseException):
@@ -33,6 +39,7 @@ class _State:
     watching: bool = False
     received: str | None = None
     cancellable: int = 0  # depth of cancellable() blocks
+    deadline: threading.Timer | None = None
 
 
 _state = _State()
@@ -43,16 +50,29 @@ def received() -> str | None:
     return _state.received
 
 
+def _stop_now(why: str) -> None:
+    # the user wants out now, but the CA key must still not outlive the run
+    ca.discard_owned()
+    os.write(2, f"probe: {why}: stopped at once; the evidence may be incomplete\n".encode())
+    os._exit(2)
+
+
 def _handle(signum: int, _frame: FrameType | None) -> None:
     name = signal.Signals(signum).name
     if _state.received is not None:
-        # asked twice: the user wants out now, but the CA key must still not outlive the run
-        ca.discard_owned()
-        os.write(2, f"probe: {name} again: stopped at once; the evidence may be incomplete\n".encode())
-        os._exit(2)
+        _stop_now(f"{name} again")
     _state.received = name
+    _state.deadline = threading.Timer(GRACE_S, _stop_now, [f"{name}: still running {GRACE_S:.0f} s later"])
+    _state.deadline.daemon = True
+    _state.deadline.start()
     if _state.cancellable:
         raise Interrupted(name)
+
+
+def checkpoint() -> None:
+    """Raise ``Interrupted`` if the run was asked to stop (called between a scenario's steps)."""
+    if _state.watching and _state.received is not None:
+        raise Interrupted(_state.received)
 
 
 @contextmanager
@@ -65,14 +85,15 @@ def watch() -> Iterator[None]:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-        _state.watching, _state.cancellable = False, 0
+        if _state.deadline is not None:
+            _state.deadline.cancel()
+        _state.watching, _state.cancellable, _state.deadline = False, 0, None
 
 
 @contextmanager
 def cancellable() -> Iterator[None]:
-    """A block an interrupt may end by raising ``Interrupted`` (at once if one already came)."""
-    if _state.watching and _state.received is not None:
-        raise Interrupted(_state.received)
+    """A plain-Python block an interrupt may end by raising ``Interrupted`` (at once if one came)."""
+    checkpoint()
     _state.cancellable += 1
     try:
         yield

@@ -20,7 +20,7 @@ from probe.capture import NOISE_CONTEXT, CaptureProxy, Router, Upstream
 from probe.cmp import CmpError
 from probe.evidence.har_writer import build_har, iso, write_har
 from probe.evidence.manifest import MANIFEST_NAME, write_manifest
-from probe.interrupts import Interrupted, cancellable, received
+from probe.interrupts import Interrupted, received
 from probe.runner.session import ScenarioError, ScenarioSession
 from probe.suite import Scenario, Suite, name_problem
 
@@ -120,8 +120,7 @@ class Runner:
         error: str | None = None
         reraise: BaseException | None = None
         try:
-            with cancellable():
-                session.run()
+            session.run()
         except (ScenarioError, CmpError) as exc:
             error = str(exc)
         except PlaywrightError as exc:
@@ -135,9 +134,8 @@ class Runner:
         except Exception as exc:  # a bug in probe: keep the evidence, then let the caller report it
             error, reraise = f"internal error: {type(exc).__name__}: {_first_line(exc)}", exc
         if (signame := received()) is not None:
-            # the signal may come while the browser's event loop runs a callback: asyncio swallows the
-            # exception there, and the scenario goes on or fails on the broken connection; either
-            # way it was asked to stop, and that is its cause
+            # a step that was under way when the signal came may have ended any way; the run was
+            # asked to stop, and that is the scenario's cause
             error = f"interrupted by {signame}"
         if error and reraise is None and not error.startswith("interrupted") and not self.connected:
             error = f"browser died: {error}"

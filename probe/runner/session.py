@@ -12,6 +12,7 @@ from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
 from probe.cmp import CmpAdapter, CmpError, adapter_for
+from probe.interrupts import checkpoint
 from probe.runner.snapshot import snapshot
 from probe.runner.waiting import Waiter
 from probe.signals import read_page_signals
@@ -154,6 +155,7 @@ class ScenarioSession:
     def do(self, action: Action) -> None:
         """One suite action, then a wait measured from it."""
         assert self.page is not None
+        checkpoint()
         if action.click:
             started = time.time()
             self.page.locator(action.click).first.click(timeout=self.suite.cmp.timeout_ms)
@@ -164,6 +166,7 @@ class ScenarioSession:
     def goto(self, url: str) -> None:
         """Load a page (the previous one's pagehide flush goes out as the visitor leaves it)."""
         assert self.page is not None
+        checkpoint()
         started = time.time()
         try:
             response = self.page.goto(url, wait_until="load", timeout=30000)
@@ -190,6 +193,7 @@ class ScenarioSession:
         """Wait for the page (see probe.runner.waiting) and record the wait in the current phase."""
         wait = self.waiter.wait(self.page, after, since=since)
         self.phases[-1]["waits"].append(wait.record())
+        checkpoint()  # a wait ends early when the run is asked to stop
         if not wait.settled:
             self.say(f"traffic did not settle within {wait.waited_ms / 1000:.0f} s after {after}; going on")
 

@@ -21,6 +21,7 @@ from mitmproxy import http
 from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
+from probe import interrupts
 from probe.capture import Recorder
 
 POLL_S = 0.05
@@ -200,6 +201,8 @@ class Waiter:
             queued = state.pending if state else 0
             now = time.time()
             settled = inflight <= 0 and queued <= 0 and now - anchor >= window
+            if interrupts.received():
+                return self._record(after, "interrupted", delivery, widest, start, settled, state)
             if settled or now - start >= (self.max_ms + delivery.delay_ms) / 1000:
                 why = reason or ("delivery delay" if batched else "quiet window")
                 return self._record(after, why, delivery, widest, start, settled, state)
