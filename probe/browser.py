@@ -114,15 +114,40 @@ def launch(
     return playwright.chromium.launch(**options)
 
 
-def context_options(proxy_server: str, context: str, *, gpc: bool = False) -> dict[str, Any]:
+def connect(playwright: Playwright, endpoint: str) -> Browser:
+    """A browser from a Playwright browser server (``playwright launch-server``, a grid)."""
+    return playwright.chromium.connect(endpoint, timeout=30000)
+
+
+# a browser server launched by someone else has navigator.webdriver === true, and CMPs hide their
+# banner from it; the launch flag that prevents it is not ours to pass, so each context hides it
+HIDE_WEBDRIVER_JS = "Object.defineProperty(Navigator.prototype, 'webdriver', {get: () => false})"
+
+
+def context_options(
+    proxy_server: str,
+    context: str,
+    *,
+    gpc: bool = False,
+    http_credentials: tuple[str, str] | None = None,
+    remote: bool = False,
+) -> dict[str, Any]:
     """new_context() options that route a context through the proxy under its own user and secret.
 
-    No ``ignore_https_errors``: a context trusts only the run's CA, pinned at launch by its SPKI hash.
+    A launched browser trusts only the run's CA, pinned by its SPKI hash at launch. A remote one
+    (``remote``) could not be given that flag: its contexts accept the certificates the proxy
+    presents (``ignore_https_errors``), and the proxy, which every request goes through, is what
+    checks the site's real certificate in live mode.
     """
     options: dict[str, Any] = {
         "proxy": login(proxy_server, context),
         "viewport": {"width": 1280, "height": 800},
     }
+    if remote:
+        options["ignore_https_errors"] = True
     if gpc:
         options["extra_http_headers"] = {"Sec-GPC": "1"}
+    if http_credentials is not None:
+        # basic auth in front of a staging site; Playwright answers its 401 challenge
+        options["http_credentials"] = {"username": http_credentials[0], "password": http_credentials[1]}
     return options

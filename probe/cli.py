@@ -35,7 +35,6 @@ from probe.report.baseline import render_changes
 from probe.report.text import one_line, safe_text
 
 if TYPE_CHECKING:
-    from probe.capture import Upstream
     from probe.findings import Report
     from probe.runner import Runner, ScenarioRun
     from probe.suite import Choice, Scenario, Suite
@@ -163,14 +162,16 @@ def _run(
     scenarios: tuple[str, ...],
     out: Path | None,
     run_dir_option: Path | None,
-    headed: bool,
-    browser_path: str | None,
-    live: bool,
-    sink_segment: bool,
     redact: bool,
-    upstream: Upstream | None = None,
+    runner_options: dict[str, Any],
+    *,
+    workers: int | None = None,
     shard: str | None = None,
 ) -> None:
+    """Run the chosen scenarios of every suite, judge them, write the reports, exit with the verdict.
+
+    ``runner_options`` go to each suite's Runner (browser, live mode, upstream, credentials).
+    """
     from probe.shards import ShardError, check_names, chosen_items, parse_shard, select, suite_files
     from probe.suite import SuiteError, load_suite
 
@@ -198,9 +199,7 @@ def _run(
                 continue  # an empty shard starts no browser; after a cause the run stops
             # several suites: <run>/<suite>/<scenario>/, so equal scenario names never collide
             folder = _suite_dir(run_dir, suite.name) if several else run_dir
-            suite_runs, suite_causes = _run_scenarios(
-                suite, chosen, folder, headed, browser_path, live, sink_segment, upstream
-            )
+            suite_runs, suite_causes = _run_scenarios(suite, chosen, folder, runner_options, workers)
             # from here on an interrupt is only noted: the evidence is complete, the reports follow
             if redact:
                 suite_causes += _redact_runs(suite_runs)
@@ -243,11 +242,8 @@ def _run_scenarios(
     suite: Suite,
     chosen: list[Scenario],
     run_dir: Path,
-    headed: bool,
-    browser_path: str | None,
-    live: bool,
-    sink_segment: bool,
-    upstream: Upstream | None = None,
+    runner_options: dict[str, Any],
+    workers: int | None,
 ) -> tuple[list[ScenarioRun], list[str]]:
     """Run the scenarios until done, interrupted or unable to write; the runs and the causes to tell."""
     from playwright.sync_api import sync_playwright
@@ -255,30 +251,24 @@ def _run_scenarios(
     from probe.browser import BrowserNotFound
     from probe.capture import ProxyError
     from probe.runner import Runner
+    from probe.runner.parallel import default_workers
 
-    runs: list[ScenarioRun] = []
+    done: dict[int, ScenarioRun] = {}
     causes: list[str] = []
     try:
         with sync_playwright() as playwright:
             with interrupts.cancellable():  # finding (or installing) the browser may take a while
-                runner = Runner(
-                    playwright,
-                    suite,
-                    browser_path=browser_path,
-                    headed=headed,
-                    live=live,
-                    sink_segment=sink_segment,
-                    upstream=upstream,
-                    progress=_progress,
-                )
+                runner = Runner(playwright, suite, progress=_progress, **runner_options)
             with runner:
-                _each_scenario(runner, chosen, run_dir, runs, causes)
+                lanes = workers or default_workers(len(chosen))
+                _each_scenario(runner, chosen, run_dir, done, causes, lanes)
     except (BrowserNotFound, ProxyError) as exc:
         fail(str(exc))
     except interrupts.Interrupted:
         pass  # between scenarios or while starting: nothing half-written; told below
     except Exception as exc:  # a bug in probe: the evidence so far is written; report, then exit 2
         causes.append(f"{_internal(exc)} ({_save_traceback(exc)})")
+    runs = [done[i] for i in sorted(done)]  # the suite's order, whichever worker finished first
     signame = interrupts.received()
     if signame is not None:
         left = len(chosen) - len(runs)
@@ -287,30 +277,42 @@ def _run_scenarios(
 
 
 def _each_scenario(
-    runner: Runner, chosen: list[Scenario], run_dir: Path, runs: list[ScenarioRun], causes: list[str]
+    runner: Runner,
+    chosen: list[Scenario],
+    run_dir: Path,
+    done: dict[int, ScenarioRun],
+    causes: list[str],
+    workers: int,
 ) -> None:
+    """Run every scenario on ``workers`` lanes; a folder that cannot be written stops the run."""
     from probe.runner import ScenarioRun
+    from probe.runner.parallel import run_each
     from probe.runner.run import scenario_dir
 
-    for scenario in chosen:
-        if interrupts.received():
-            return
+    def one(item: tuple[int, Scenario]) -> bool:
+        index, scenario = item
         try:
             folder = scenario_dir(run_dir, scenario.name)
         except (OSError, ValueError) as exc:
             causes.append(f"{run_dir}: cannot create the evidence folder of {scenario.name!r} ({_why(exc)})")
-            return
-        with err.status(safe_text(f"{scenario.name} running…", "bold")):
-            try:
-                runs.append(runner.run_scenario(scenario, folder))
-            except Exception as exc:
-                runs.append(ScenarioRun(scenario.name, folder, _internal(exc)))
-                raise
-        unwritten = runs[-1].unwritten
+            return False
+        try:
+            done[index] = runner.run_scenario(scenario, folder)
+        except Exception as exc:
+            done[index] = ScenarioRun(scenario.name, folder, _internal(exc))
+            raise
+        unwritten = done[index].unwritten
         if unwritten:
             listed = "" if "manifest.json" in unwritten else "; its manifest.json lists what is missing"
             causes.append(f"{folder}: could not write {by_reason(unwritten)}{listed}")
-            return  # the disk is full or read-only: the next scenario could not be kept either
+            return False  # the disk is full or read-only: the next scenario could not be kept either
+        return True
+
+    what = chosen[0].name if len(chosen) == 1 else f"{len(chosen)} scenarios"
+    lanes = min(workers, len(chosen))
+    on = f" on {lanes} workers" if lanes > 1 else ""
+    with err.status(safe_text(f"{what} running{on}…", "bold")):
+        run_each(runner, list(enumerate(chosen)), one, workers)
 
 
 def _why(exc: BaseException) -> str:
@@ -433,7 +435,41 @@ _run_options = [
     click.option(
         "--redact", is_flag=True, help="Redact secrets and personal data in the evidence (findings unchanged)."
     ),
+    click.option(
+        "--workers",
+        type=click.IntRange(1, 64),
+        help="Scenarios run at once, each in its own browser context (default: one per core, up to 4, "
+        "as memory allows).",
+    ),
+    click.option(
+        "--connect",
+        metavar="WS_ENDPOINT",
+        help="Use a running Playwright browser server (ws://...) instead of launching Chromium.",
+    ),
+    click.option(
+        "--proxy-listen",
+        metavar="HOST:PORT",
+        help="Where the capture proxy listens (default 127.0.0.1 on a free port); for --connect to a "
+        "browser on another machine.",
+    ),
 ]
+
+
+def _runner_options(
+    headed: bool, browser_path: str | None, connect: str | None, proxy_listen: str | None
+) -> dict[str, Any]:
+    """The browser half of a Runner's options, checked before any work (exit 2 on a bad value)."""
+    from probe.capture import listen_address
+
+    try:
+        listen = listen_address(proxy_listen) if proxy_listen is not None else None
+    except ValueError as exc:
+        fail(f"--proxy-listen: {exc}")
+    if connect is not None and not connect.startswith(("ws://", "wss://")):
+        fail(f"--connect wants a Playwright browser server's ws:// or wss:// endpoint, not {connect!r}")
+    if connect is not None and browser_path is not None:
+        fail("--connect and --browser-path cannot be used together (the server chose its browser)")
+    return {"headed": headed, "browser_path": browser_path, "connect": connect, "proxy_listen": listen}
 
 
 def _with_run_options(fn):  # type: ignore[no-untyped-def]
@@ -465,10 +501,20 @@ def _with_run_options(fn):  # type: ignore[no-untyped-def]
     help="Live mode: do not verify upstream TLS certificates (said loudly; recorded in the evidence).",
 )
 @click.option(
+    "--resolve",
     "--upstream-resolve",
+    "resolve_to",
     multiple=True,
-    metavar="HOST=ADDRESS[:PORT]",
-    help="Live mode: connect to ADDRESS for HOST; the Host header and TLS name stay HOST (repeatable).",
+    metavar="HOST:ADDRESS[:PORT]",
+    help="Live mode: connect to ADDRESS for HOST, for the browser and the proxy; the Host header and "
+    "TLS name stay HOST (repeatable).",
+)
+@click.option(
+    "--http-credentials",
+    metavar="USER:PASSWORD",
+    envvar="PROBE_HTTP_CREDENTIALS",
+    help="HTTP basic auth in front of the site (staging); masked in the evidence. "
+    "Also read from PROBE_HTTP_CREDENTIALS.",
 )
 def run(
     suites: tuple[Path, ...],
@@ -478,22 +524,38 @@ def run(
     headed: bool,
     browser_path: str | None,
     redact: bool,
+    workers: int | None,
+    connect: str | None,
+    proxy_listen: str | None,
     shard: str | None,
     live: bool,
     sink_segment: bool,
     upstream_ca: tuple[Path, ...],
     upstream_insecure: bool,
-    upstream_resolve: tuple[str, ...],
+    resolve_to: tuple[str, ...],
+    http_credentials: str | None,
 ) -> None:
     """Run suites' scenarios in a real browser and judge the evidence (SUITES: files or folders)."""
     from probe.capture import Resolve, Upstream, UpstreamError
 
     try:
-        resolve = tuple(Resolve.parse(value) for value in upstream_resolve)
+        resolve = tuple(Resolve.parse(value) for value in resolve_to)
     except UpstreamError as exc:
         fail(str(exc))
-    upstream = Upstream(ca_files=upstream_ca, insecure=upstream_insecure, resolve=resolve)
-    _run(suites, scenarios, out, run_dir, headed, browser_path, live, sink_segment, redact, upstream, shard)
+    credentials = None
+    if http_credentials is not None:
+        user, sep, password = http_credentials.partition(":")
+        if not sep or not user:
+            fail("--http-credentials wants USER:PASSWORD")  # the value itself is never echoed
+        credentials = (user, password)
+    options = _runner_options(headed, browser_path, connect, proxy_listen)
+    options.update(
+        live=live,
+        sink_segment=sink_segment,
+        upstream=Upstream(ca_files=upstream_ca, insecure=upstream_insecure, resolve=resolve),
+        http_credentials=credentials,
+    )
+    _run(suites, scenarios, out, run_dir, redact, options, workers=workers, shard=shard)
 
 
 @main.command()
@@ -505,11 +567,15 @@ def demo(
     headed: bool,
     browser_path: str | None,
     redact: bool,
+    workers: int | None,
+    connect: str | None,
+    proxy_listen: str | None,
 ) -> None:
     """Run the built-in offline demo shop through the four standard scenarios."""
     if not DEMO_SUITE.is_file():
         fail(f"demo suite not found at {DEMO_SUITE} (run from a source checkout)")
-    _run((DEMO_SUITE,), scenarios, out, run_dir, headed, browser_path, False, False, redact)
+    options = _runner_options(headed, browser_path, connect, proxy_listen)
+    _run((DEMO_SUITE,), scenarios, out, run_dir, redact, options, workers=workers)
 
 
 @main.command()

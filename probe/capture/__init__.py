@@ -1,7 +1,7 @@
 """Capture: the loopback mitmproxy that records every flow per browser context and answers offline."""
 
 from probe.capture.addon import NOISE_CONTEXT, Mark, Recorder
-from probe.capture.proxy import CaptureProxy, ProxyError
+from probe.capture.proxy import CaptureProxy, ProxyError, listen_address
 from probe.capture.routing import Answer, Router
 from probe.capture.upstream import Resolve, Upstream, UpstreamError
 
@@ -16,4 +16,5 @@ __all__ = [
     "Router",
     "Upstream",
     "UpstreamError",
+    "listen_address",
 ]

@@ -30,8 +30,20 @@ class ProxyError(RuntimeError):
     """The capture proxy could not start."""
 
 
+def listen_address(value: str) -> tuple[str, int]:
+    """``HOST:PORT`` (IPv6 in brackets; port 0 for a free one) as (host, port); ValueError if not."""
+    host, sep, port = value.strip().rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise ValueError(f"wants HOST:PORT (PORT 0 for a free one), not {value!r}")
+    if host in ("0.0.0.0", "::"):
+        # the address is also what the browser is told to use: it must be one the browser can reach
+        raise ValueError(f"{host} is not an address a browser can connect to; name the interface's own")
+    return host, int(port)
+
+
 class CaptureProxy:
-    """A mitmproxy DumpMaster with probe's addons, on 127.0.0.1 and a free port.
+    """A mitmproxy DumpMaster with probe's addons, on 127.0.0.1 and a free port (or ``listen``).
 
     Addon order matters: the gate admits (or 407s) a request before the Recorder routes and records it;
     offline, the guard refuses every upstream connection; live, the upstream map places them.
@@ -44,11 +56,15 @@ class CaptureProxy:
         confdir: Path | None = None,
         upstream: Upstream | None = None,
         report: Report | None = None,
+        listen: tuple[str, int] | None = None,
     ) -> None:
         self.upstream = upstream or Upstream()
+        # loopback unless the user names an address (a browser on another machine must reach it);
+        # anywhere, only contexts holding this run's per-context secrets are served
+        self.host, self._listen_port = listen or (LOOPBACK, 0)
         if router.offline and self.upstream.given:
             raise ProxyError(
-                "--upstream-ca, --upstream-insecure and --upstream-resolve apply to live mode only "
+                "--upstream-ca, --upstream-insecure and --resolve apply to live mode only "
                 "(this run is offline: add --live)"
             )
         try:
@@ -70,7 +86,8 @@ class CaptureProxy:
     @property
     def server(self) -> str:
         """The proxy URL for Playwright's ``proxy={"server": ...}``."""
-        return f"http://{LOOPBACK}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def spki(self) -> str:
@@ -113,7 +130,7 @@ class CaptureProxy:
             self._ready.set()
 
     async def _serve(self) -> None:
-        opts = Options(listen_host=LOOPBACK, listen_port=0, confdir=str(self.confdir))
+        opts = Options(listen_host=self.host, listen_port=self._listen_port, confdir=str(self.confdir))
         master = DumpMaster(opts, with_termlog=False, with_dumper=False)
         # Addon options exist only once DumpMaster has loaded its addons.
         opts.update(**self._mode_options())

@@ -3,7 +3,7 @@
 By default the upstream certificate must chain to the system store (Debian's ca-certificates) or to
 certifi's bundle (mitmproxy's default). ``--upstream-ca FILE`` adds a staging CA to those;
 ``--upstream-insecure`` turns verification off, and says so in the console and in the evidence.
-``--upstream-resolve HOST=ADDRESS[:PORT]`` sends connections for HOST to ADDRESS (the Host header and
+``--resolve HOST:ADDRESS[:PORT]`` sends connections for HOST to ADDRESS (the Host header and
 TLS server name stay HOST), so a staging server on 127.0.0.1 answers for its real name.
 """
 
@@ -38,18 +38,22 @@ class Resolve:
 
     @classmethod
     def parse(cls, value: str) -> Resolve:
-        """Read ``HOST=ADDRESS[:PORT]`` (an IPv6 address in brackets)."""
-        host, sep, target = value.partition("=")
+        """Read ``HOST:ADDRESS[:PORT]`` or ``HOST=ADDRESS[:PORT]`` (an IPv6 address in brackets).
+
+        A host name holds neither ``:`` nor ``=``, so the first of them ends it.
+        """
+        cut = min((i for i in (value.find(":"), value.find("=")) if i >= 0), default=-1)
+        host, target = (value[:cut], value[cut + 1 :]) if cut >= 0 else (value, "")
         host = host.strip().lower().rstrip(".")
-        if not sep or not host or not target.strip():
-            raise UpstreamError(f"--upstream-resolve wants HOST=ADDRESS[:PORT], not {value!r}")
+        if not host or not target.strip():
+            raise UpstreamError(f"--resolve wants HOST:ADDRESS[:PORT], not {value!r}")
         try:
             parts = urlsplit(f"//{target.strip()}")
             address, port = parts.hostname, parts.port
         except ValueError as exc:
-            raise UpstreamError(f"--upstream-resolve {value!r}: {exc}") from exc
+            raise UpstreamError(f"--resolve {value!r}: {exc}") from exc
         if not address:
-            raise UpstreamError(f"--upstream-resolve {value!r}: no address")
+            raise UpstreamError(f"--resolve {value!r}: no address")
         return cls(host, address, port)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from probe.browser import BrowserChoice, context_options, find_browser, launch
+from probe.browser import HIDE_WEBDRIVER_JS, BrowserChoice, connect, context_options, find_browser, launch
 from probe.capture import NOISE_CONTEXT, CaptureProxy, Router, Upstream
 from probe.cmp import CmpError
 from probe.evidence.har_writer import build_har, iso, write_har
@@ -51,7 +52,12 @@ def router_for(suite: Suite, *, live: bool = False, sink_segment: bool = False) 
 
 
 class Runner:
-    """Owns the proxy and the browser for a run; runs scenarios one after another."""
+    """Owns the proxy and the browsers of a run; runs scenarios, each in a fresh context.
+
+    One proxy serves the whole run. Browsers are per thread (Playwright's sync API belongs to the
+    thread that started it): the thread that made the Runner uses ``playwright``; a worker thread
+    brings its own through ``lane()`` (see probe.runner.parallel).
+    """
 
     def __init__(
         self,
@@ -63,48 +69,74 @@ class Runner:
         live: bool = False,
         sink_segment: bool = False,
         upstream: Upstream | None = None,
+        http_credentials: tuple[str, str] | None = None,
+        connect: str | None = None,
+        proxy_listen: tuple[str, int] | None = None,
         progress: Progress = lambda _: None,
     ) -> None:
-        self.playwright, self.suite, self.headed, self.progress = playwright, suite, headed, progress
-        self.choice: BrowserChoice = find_browser(playwright, browser_path)
+        self.suite, self.headed, self.progress = suite, headed, progress
+        self.http_credentials, self.endpoint = http_credentials, connect
+        # a browser server chose its own browser: nothing to find here
+        self.choice: BrowserChoice | None = None if connect else find_browser(playwright, browser_path)
         router = router_for(suite, live=live, sink_segment=sink_segment)
         self.live = not router.offline  # a suite without an offline block is live even without --live
-        self.proxy = CaptureProxy(router, upstream=upstream, report=progress)
+        self.proxy = CaptureProxy(router, upstream=upstream, report=progress, listen=proxy_listen)
         if self.proxy.upstream.insecure:
             progress(
                 "WARNING: --upstream-insecure: upstream TLS certificates are NOT verified; "
                 "the evidence records it (log._probe.upstream.tls_verify: false)"
             )
-        self._browser: Browser | None = None
+        self._lanes = threading.local()
+        self._lanes.lane = _Lane(playwright)
+
+    @property
+    def _lane(self) -> _Lane:
+        lane: _Lane | None = getattr(self._lanes, "lane", None)
+        if lane is None:
+            raise RuntimeError("this thread has no browser lane: use Runner.lane() in worker threads")
+        return lane
+
+    @contextlib.contextmanager
+    def lane(self, playwright: Playwright) -> Iterator[None]:
+        """Give the calling (worker) thread its own browser, started from its own ``playwright``."""
+        self._lanes.lane = _Lane(playwright)
+        try:
+            yield
+        finally:
+            self._lanes.lane.close()
+            self._lanes.lane = None
 
     @property
     def browser(self) -> Browser:
-        if self._browser is None or not self._browser.is_connected():
-            self._browser = launch(
-                self.playwright,
+        """This thread's browser, launched (again, if it died) behind the run's proxy."""
+        lane = self._lane
+        if lane.browser is None or not lane.browser.is_connected():
+            if self.endpoint is not None:
+                lane.browser = connect(lane.playwright, self.endpoint)
+                return lane.browser
+            assert self.choice is not None
+            lane.browser = launch(
+                lane.playwright,
                 self.choice,
                 proxy_server=self.proxy.server,
                 noise_user=NOISE_CONTEXT,
                 spki=self.proxy.spki,
                 headed=self.headed,
             )
-        return self._browser
+        return lane.browser
 
     @property
     def connected(self) -> bool:
-        """True while the launched browser is alive."""
-        return self._browser is not None and self._browser.is_connected()
+        """True while this thread's browser is alive."""
+        browser = self._lane.browser
+        return browser is not None and browser.is_connected()
 
     def __enter__(self) -> Runner:
         self.proxy.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._browser is not None:
-            try:
-                self._browser.close()
-            except PlaywrightError:
-                pass
+        self._lane.close()
         self.proxy.stop()
 
     def run_scenario(self, scenario: Scenario, out: Path) -> ScenarioRun:
@@ -166,7 +198,13 @@ class Runner:
 
     def new_context(self, user: str, *, gpc: bool = False) -> BrowserContext:
         """A fresh browser context whose traffic the proxy tags with ``user``."""
-        context = self.browser.new_context(**context_options(self.proxy.server, user, gpc=gpc))
+        remote = self.endpoint is not None
+        options = context_options(
+            self.proxy.server, user, gpc=gpc, http_credentials=self.http_credentials, remote=remote
+        )
+        context = self.browser.new_context(**options)
+        if remote:
+            context.add_init_script(HIDE_WEBDRIVER_JS)
         if gpc:
             context.add_init_script(
                 "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})"
@@ -188,8 +226,7 @@ class Runner:
         Returns the files that could not be written (full disk, read-only folder) with why; the
         manifest lists them too, so a reader knows the folder is incomplete rather than guessing.
         """
-        connected = self._browser is not None and self._browser.is_connected()
-        version = self._browser.version if connected and self._browser is not None else "unknown"
+        version = self._lane.browser.version if self.connected and self._lane.browser else "unknown"
         har = build_har(
             self.proxy.recorder.flows(user),
             phases,
@@ -219,6 +256,20 @@ class Runner:
         except OSError as exc:
             unwritten[MANIFEST_NAME] = _why(exc)
         return unwritten
+
+
+class _Lane:
+    """One thread's Playwright and the browser it launched (None until the first context)."""
+
+    def __init__(self, playwright: Playwright) -> None:
+        self.playwright = playwright
+        self.browser: Browser | None = None
+
+    def close(self) -> None:
+        if self.browser is not None:
+            with contextlib.suppress(PlaywrightError):
+                self.browser.close()
+            self.browser = None
 
 
 def _write_whole(path: Path, write: Callable[[Path], object], unwritten: dict[str, str]) -> None:

@@ -42,7 +42,7 @@ def probe(*args: str) -> subprocess.CompletedProcess[str]:
 def live_args(suite_file: Path, staging: StagingServer, run_dir: Path) -> list[str]:
     mapping = [f"{host}=127.0.0.1:{staging.port}" for host in ("shop.test", "cdn.segment.com")]
     return ["run", str(suite_file), "--live", "--sink-segment", "--run-dir", str(run_dir)] + [
-        arg for m in mapping for arg in ("--upstream-resolve", m)
+        arg for m in mapping for arg in ("--resolve", m)
     ]
 
 
@@ -79,7 +79,7 @@ def test_live_run_with_the_staging_ca_passes_and_its_evidence_verifies(
     [
         (["--upstream-ca", "{bad}"], "not a PEM certificate file"),
         (["--upstream-ca", "{missing}"], "cannot read it"),
-        (["--upstream-resolve", "shop.test"], "--upstream-resolve wants HOST=ADDRESS[:PORT]"),
+        (["--upstream-resolve", "shop.test"], "--resolve wants HOST:ADDRESS[:PORT]"),
     ],
 )
 def test_unusable_upstream_options_exit_2_with_one_line(
