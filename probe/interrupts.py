@@ -62,7 +62,7 @@ def _handle(signum: int, _frame: FrameType | None) -> None:
     if _state.received is not None:
         _stop_now(f"{name} again")
     _state.received = name
-    _state.deadline = threading.Timer(GRACE_S, _stop_now, [f"{name}: still running {GRACE_S:.0f} s later"])
+    _state.deadline = threading.Timer(GRACE_S, _stop_now, [f"{name}: still running {GRACE_S:g} s later"])
     _state.deadline.daemon = True
     _state.deadline.start()
     if _state.cancellable:
