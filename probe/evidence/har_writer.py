@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -15,6 +16,8 @@ from mitmproxy.addons.savehar import SaveHar
 from probe import __version__
 
 HAR_FORMAT = "probe-har/1"
+# what an Authorization header carrying the run's own --http-credentials reads in the HAR
+MASKED_CREDENTIALS = "Basic <masked: --http-credentials>"
 
 
 def iso(ts: float) -> str:
@@ -38,6 +41,42 @@ def _body(content: bytes | None) -> dict[str, str]:
         return {"text": content.decode("utf-8")}
     except UnicodeDecodeError:
         return {"text": base64.b64encode(content).decode(), "encoding": "base64"}
+
+
+def _decodes_to(value: str, secrets: frozenset[bytes]) -> bool:
+    """True when a header value is ``Basic <token>`` and the token decodes to one of ``secrets``."""
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() != "basic" or not token.strip():
+        return False
+    try:
+        return base64.b64decode(token.strip(), validate=True) in secrets
+    except (binascii.Error, ValueError):
+        return False
+
+
+def _mask_credentials(entry: dict[str, Any], secrets: frozenset[bytes]) -> int:
+    """Mask the Authorization headers that carry the run's basic-auth login; how many were masked.
+
+    Only a header that decodes to exactly that ``user:password`` is touched: Segment's own
+    ``Basic <writeKey>:`` stays, because the rules read the writeKey from it.
+    """
+    masked = 0
+    for header in entry["request"]["headers"]:
+        if header["name"].lower() == "authorization" and _decodes_to(header["value"], secrets):
+            header["value"] = MASKED_CREDENTIALS
+            masked += 1
+    return masked
+
+
+def _credential_forms(credentials: tuple[str, str]) -> frozenset[bytes]:
+    """The bytes a browser may encode ``user:password`` as (UTF-8; Latin-1 by older convention)."""
+    text = f"{credentials[0]}:{credentials[1]}"
+    forms = {text.encode("utf-8")}
+    try:
+        forms.add(text.encode("latin-1"))
+    except UnicodeEncodeError:
+        pass  # not representable in Latin-1: no browser sends it that way
+    return frozenset(forms)
 
 
 def _entry(flow: http.HTTPFlow, saver: SaveHar, seen: set[Any], phase: str) -> dict[str, Any]:
@@ -99,8 +138,13 @@ def build_har(
     scenario: str,
     context: str,
     browser: tuple[str, str],
+    credentials: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The HAR of one scenario. ``phases`` are dicts with phase, at, action, choice, storage."""
+    """The HAR of one scenario. ``phases`` are dicts with phase, at, action, choice, storage.
+
+    ``credentials`` (``--http-credentials``): Authorization headers carrying them are masked, and
+    ``log._probe.http_credentials`` says how many, never what they were.
+    """
     ordered = sorted(phases, key=lambda p: p["at"])
     marks = [(p["phase"], p["at"]) for p in ordered]
     saver, seen = SaveHar(), set[Any]()
@@ -108,6 +152,12 @@ def build_har(
         _entry(f, saver, seen, _phase_at(marks, f.request.timestamp_start))
         for f in sorted(flows, key=lambda f: f.request.timestamp_start)
     ]
+    masked = 0
+    if credentials is not None:
+        # here, before anything is written: the manifest then hashes the masked file, and
+        # --redact (which works on written files) sees only the mask
+        secrets = _credential_forms(credentials)
+        masked = sum(_mask_credentials(entry, secrets) for entry in entries)
     pages = [
         {
             "id": p["phase"],
@@ -126,6 +176,9 @@ def build_har(
         }
         for p in ordered
     ]
+    extras: dict[str, Any] = {"format": HAR_FORMAT, "scenario": scenario, "context": context}
+    if credentials is not None:
+        extras["http_credentials"] = {"masked": masked, "as": MASKED_CREDENTIALS}
     return {
         "log": {
             "version": "1.2",
@@ -133,7 +186,7 @@ def build_har(
             "browser": {"name": browser[0], "version": browser[1]},
             "pages": pages,
             "entries": entries,
-            "_probe": {"format": HAR_FORMAT, "scenario": scenario, "context": context},
+            "_probe": extras,
         }
     }
 

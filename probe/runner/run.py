@@ -233,6 +233,7 @@ class Runner:
             scenario=scenario,
             context=user,
             browser=("chromium", version),
+            credentials=self.http_credentials,  # masked in the HAR, which CI keeps as an artifact
         )
         har["log"]["_probe"].update(self.proxy.evidence())  # offline or live, and upstream trust
         if error:

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mitmproxy.test import tflow
 from playwright.sync_api import Playwright
 
 from probe.capture import CaptureProxy, Resolve, Router, Upstream
-from probe.evidence.har_writer import build_har
+from probe.evidence.har_writer import MASKED_CREDENTIALS, build_har
 from probe.judge import judge_bundle
 from probe.runner import Runner
 from probe.suite import Suite
@@ -185,3 +186,30 @@ def test_an_upstream_that_resets_mid_body_is_recorded_with_its_error() -> None:
     assert entry["_probe"]["served"] == "error"
     assert entry["_probe"]["error"] and entry["response"]["_error"] == entry["_probe"]["error"]
     assert entry["response"]["status"] in (0, 200)  # the headers may have arrived; the body did not
+
+
+def test_only_the_runs_own_basic_auth_login_is_masked_in_the_har() -> None:
+    login = tflow.tflow(resp=True)
+    login.request.headers["Authorization"] = basic("probe", "staging-pass")
+    segment = tflow.tflow(resp=True)  # analytics-next: Basic <writeKey>: (the rules read the key there)
+    segment.request.headers["authorization"] = basic("DEMOWRITEKEY", "")
+    other = tflow.tflow(resp=True)  # the same user with another password is not this run's login
+    other.request.headers["Authorization"] = basic("probe", "other-pass")
+    for flow in (login, segment, other):
+        flow.metadata["probe"] = {"context": "c", "served": "upstream"}
+    har = build_har(
+        [login, segment, other],
+        [{"phase": "before-consent", "at": 0}],
+        scenario="s",
+        context="c",
+        browser=("chromium", "x"),
+        credentials=("probe", "staging-pass"),
+    )
+    auth = [
+        next(h["value"] for h in e["request"]["headers"] if h["name"].lower() == "authorization")
+        for e in har["log"]["entries"]
+    ]
+    assert auth == [MASKED_CREDENTIALS, basic("DEMOWRITEKEY", ""), basic("probe", "other-pass")]
+    assert har["log"]["_probe"]["http_credentials"] == {"masked": 1, "as": MASKED_CREDENTIALS}
+    assert "staging-pass" not in json.dumps(har)
+
