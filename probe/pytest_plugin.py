@@ -47,9 +47,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--probe-browser-path", default=None, metavar="PATH", help="Chromium executable to use.")
 
 
+SUITES = pytest.StashKey[list[tuple[Path, Suite]]]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the marker suite items carry."""
+    """Register the marker suite items carry; load the --probe-suite files."""
     config.addinivalue_line("markers", "probe_scenario: a consent scenario generated from a probe suite")
+    # loaded here, not at collection: configure also runs in pytest-xdist's controller, which never
+    # collects, and a usage error raised in a worker's collection is lost ("no tests ran", exit 5)
+    loaded = []
+    for raw in config.getoption("probe_suite"):
+        path = Path(raw).resolve()
+        try:
+            loaded.append((path, load_suite(path)))
+        except SuiteError as exc:
+            raise pytest.UsageError(str(exc)) from exc
+    config.stash[SUITES] = loaded
 
 
 @pytest.hookimpl(tryfirst=True)  # before -k/-m deselection sees the list
@@ -57,12 +70,7 @@ def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     """Add one item per suite scenario (and per --browser of pytest-playwright)."""
-    for raw in config.getoption("probe_suite"):
-        path = Path(raw).resolve()
-        try:
-            suite = load_suite(path)
-        except SuiteError as exc:
-            raise pytest.UsageError(str(exc)) from exc
+    for path, suite in config.stash[SUITES]:
         items.extend(SuiteFile.from_parent(session, path=path, suite=suite).collect())
 
 
