@@ -8,8 +8,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, Playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from probe.capture.auth import login
 
@@ -19,6 +21,10 @@ SYSTEM_CHROMIUMS = ("chromium", "chromium-browser", "google-chrome", "google-chr
 
 class BrowserNotFound(RuntimeError):
     """No usable browser; the message says what to install."""
+
+
+class BrowserUnreachable(BrowserNotFound):
+    """The browser server named by --connect could not be reached; the message says where and why."""
 
 
 @dataclass(frozen=True)
@@ -114,9 +120,28 @@ def launch(
     return playwright.chromium.launch(**options)
 
 
+def endpoint_host(endpoint: str) -> str:
+    """``HOST:PORT`` of a ws:// endpoint: its path and query may hold the server's token, never shown."""
+    try:
+        parts = urlsplit(endpoint)
+        host, port = parts.hostname, parts.port
+    except ValueError:  # a port that is not a number
+        return "<unparsable endpoint>"
+    if not host:
+        return "<unparsable endpoint>"
+    host = f"[{host}]" if ":" in host else host
+    return f"{host}:{port or (443 if parts.scheme == 'wss' else 80)}"
+
+
 def connect(playwright: Playwright, endpoint: str) -> Browser:
     """A browser from a Playwright browser server (``playwright launch-server``, a grid)."""
-    return playwright.chromium.connect(endpoint, timeout=30000)
+    try:
+        return playwright.chromium.connect(endpoint, timeout=30000)
+    except PlaywrightError as exc:
+        host = endpoint_host(endpoint)
+        # Playwright's message may quote the whole endpoint, token and all
+        why = (str(exc).strip().splitlines() or ["no reason given"])[0].replace(endpoint, host)
+        raise BrowserUnreachable(f"cannot connect to the browser server at {host}: {why}") from exc
 
 
 # a browser server launched by someone else has navigator.webdriver === true, and CMPs hide their

@@ -45,6 +45,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--probe-out", default="probe-results", metavar="DIR", help="Where evidence folders go.")
     group.addoption("--probe-browser-path", default=None, metavar="PATH", help="Chromium executable to use.")
+    group.addoption(
+        "--probe-connect",
+        default=None,
+        metavar="WS_ENDPOINT",
+        help="Use a running Playwright browser server (ws://...) instead of launching Chromium.",
+    )
 
 
 SUITES = pytest.StashKey[list[tuple[Path, Suite]]]()
@@ -143,7 +149,12 @@ def probe_runner_for(
     def get(suite: Suite) -> Runner:
         key = str(suite.path or suite.name)
         if key not in runners:
-            runner = Runner(playwright, suite, browser_path=pytestconfig.getoption("probe_browser_path"))
+            runner = Runner(
+                playwright,
+                suite,
+                browser_path=pytestconfig.getoption("probe_browser_path"),
+                connect=pytestconfig.getoption("probe_connect"),
+            )
             runners[key] = runner.__enter__()
         return runners[key]
 

@@ -16,7 +16,16 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from probe.browser import HIDE_WEBDRIVER_JS, BrowserChoice, connect, context_options, find_browser, launch
+from probe.browser import (
+    HIDE_WEBDRIVER_JS,
+    BrowserChoice,
+    BrowserUnreachable,
+    connect,
+    context_options,
+    endpoint_host,
+    find_browser,
+    launch,
+)
 from probe.capture import NOISE_CONTEXT, CaptureProxy, Router, Upstream
 from probe.cmp import CmpError
 from probe.evidence.har_writer import build_har, iso, write_har
@@ -133,6 +142,13 @@ class Runner:
 
     def __enter__(self) -> Runner:
         self.proxy.start()
+        if self.endpoint is not None:
+            # a wrong or dead endpoint is told once, before any scenario, not as every scenario's error
+            try:
+                self.browser  # noqa: B018 - connects this thread's lane
+            except BrowserUnreachable:
+                self.proxy.stop()
+                raise
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -154,6 +170,8 @@ class Runner:
         try:
             session.run()
         except (ScenarioError, CmpError) as exc:
+            error = str(exc)
+        except BrowserUnreachable as exc:  # the browser server went away and could not be reconnected
             error = str(exc)
         except PlaywrightError as exc:
             error = f"browser error: {_first_line(exc)}"
@@ -211,6 +229,23 @@ class Runner:
             )
         return context
 
+    def browser_server_evidence(self) -> dict[str, str]:
+        """What a remote browser changes about trust, for the HAR's ``log._probe.browser_server``."""
+        assert self.endpoint is not None
+        if not self.live:
+            upstream = "offline: nothing goes upstream"
+        elif self.proxy.upstream.insecure:
+            upstream = "the proxy does not verify upstream certificates (--upstream-insecure)"
+        else:
+            upstream = "the proxy verifies upstream certificates"
+        return {
+            # host:port only: the endpoint's path may be the server's secret token
+            "endpoint_host": endpoint_host(self.endpoint),
+            "tls": f"ignore_https_errors per context (no certificate pin on a browser probe did not "
+            f"launch); {upstream}",
+            "webdriver": "navigator.webdriver hidden per context (init script)",
+        }
+
     def save_evidence(
         self,
         out: Path,
@@ -236,6 +271,8 @@ class Runner:
             credentials=self.http_credentials,  # masked in the HAR, which CI keeps as an artifact
         )
         har["log"]["_probe"].update(self.proxy.evidence())  # offline or live, and upstream trust
+        if self.endpoint is not None:
+            har["log"]["_probe"]["browser_server"] = self.browser_server_evidence()
         if error:
             har["log"]["_probe"]["error"] = error
         unwritten: dict[str, str] = {}
