@@ -286,7 +286,7 @@ def _each_scenario(
 ) -> None:
     """Run every scenario on ``workers`` lanes; a folder that cannot be written stops the run."""
     from probe.runner import ScenarioRun
-    from probe.runner.parallel import run_each
+    from probe.runner.parallel import run_each, visits
     from probe.runner.run import scenario_dir
 
     def one(item: tuple[int, Scenario]) -> bool:
@@ -312,7 +312,8 @@ def _each_scenario(
     lanes = min(workers, len(chosen))
     on = f" on {lanes} workers" if lanes > 1 else ""
     with err.status(safe_text(f"{what} running{on}…", "bold")):
-        run_each(runner, list(enumerate(chosen)), one, workers)
+        # the costliest first: with fewer lanes than scenarios the longest must not start last
+        run_each(runner, list(enumerate(chosen)), one, workers, cost=lambda item: visits(runner.suite, item[1]))
 
 
 def _why(exc: BaseException) -> str:

@@ -2,9 +2,9 @@
 
 Scenarios are independent browser contexts that mostly wait on the network, so N of them can run
 at once. Playwright's sync API belongs to the thread that started it, hence a Playwright (and a
-browser) per worker; the proxy tags every flow with its context's user, so one proxy serves all.
-Progress lines are held per scenario and let out in the suite's order: a log reads the same
-whatever finished first (the scenario whose turn it is streams live).
+browser) per worker; the calling thread is one of the workers and keeps the runner's own. The proxy
+tags every flow with its context's user, so one proxy serves all. Progress lines are held per
+scenario and let out in the suite's order: a log reads the same whatever finished first.
 """
 
 from __future__ import annotations
@@ -13,10 +13,14 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import TypeVar
+
+from playwright.sync_api import Playwright
 
 from probe import interrupts
 from probe.runner.run import Progress, Runner
+from probe.suite import Scenario, Suite
 
 T = TypeVar("T")
 # what one worker costs: a Chromium with a page of a typical shop open, and its Playwright driver
@@ -25,19 +29,32 @@ MAX_DEFAULT_WORKERS = 4
 
 
 def default_workers(jobs: int) -> int:
-    """Workers when the user names none: one per core, as memory allows, never more than the jobs.
-
-    A scenario keeps a core busy only while pages load and script runs; the rest is waiting for
-    the site. One per core (up to four) kept the demo's timing-sensitive fixtures exact on a
-    2-core machine; benchmarks/suite_scaling.py measures 1, 2 and 4.
-    """
-    cores = os.cpu_count() or 1
+    """Workers when the user names none: one per core, as memory allows, up to four and the jobs."""
+    # A scenario keeps a core busy only while pages load and script runs; most of its time is settle
+    # windows (benchmarks/suite_scaling.py). More workers than cores would still shorten a run, but
+    # page scripts then queue for the CPU, and a site's own timers (a batch flushed 500 ms after
+    # an event, a beacon on pagehide) can cross a phase mark: findings must not depend on load.
+    cores = _cores()
     try:
         free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError):  # not every platform names these
         free = WORKER_BYTES * MAX_DEFAULT_WORKERS
     by_memory = max(1, free // WORKER_BYTES)
     return max(1, min(jobs, cores, by_memory, MAX_DEFAULT_WORKERS))
+
+
+def _cores() -> int:
+    """The cores this process may run on (a container's CPU set), else the machine's."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on every platform
+        return os.cpu_count() or 1
+
+
+def visits(suite: Suite, scenario: Scenario) -> int:
+    """How many page visits and clicks a scenario makes: its time is mostly one settle window each."""
+    phases = 1 + (scenario.decision is not None) + (scenario.revoke is not None)
+    return phases * (len(suite.pages) + len(suite.actions) + 1) + scenario.return_visit
 
 
 class OrderedProgress:
@@ -58,7 +75,7 @@ class OrderedProgress:
         index: int | None = getattr(self._current, "index", None)
         with self._lock:
             if index is None or index == self._turn:
-                self._emit(line)  # the proxy's own warnings, and the job whose turn it is
+                self._emit(line)  # a line of no job, or of the job whose turn it is
             else:
                 self._held[index].append(line)
 
@@ -75,7 +92,7 @@ class OrderedProgress:
         self._current.index = None
 
     def release_all(self) -> None:
-        """Let out every held line, in job order."""
+        """Count every job not finished as done (never started, after a stop); held lines go out in order."""
         for index, done in enumerate(self._done):
             if not done:
                 self.finish(index)
@@ -87,56 +104,80 @@ def run_each(
     work: Callable[[T], bool],
     workers: int,
     *,
-    start_playwright: Callable[[], object] | None = None,
+    cost: Callable[[T], float] | None = None,
+    start_playwright: Callable[[], AbstractContextManager[Playwright]] | None = None,
 ) -> None:
-    """Call ``work(job)`` for each job, on ``workers`` threads; a False return stops the run.
+    """Call ``work(job)`` for each job, on ``workers`` lanes; a False return stops the run.
 
-    One worker runs in the calling thread with the runner's own browser. Several each start their
-    own Playwright (``start_playwright``, sync_playwright() by default) and browser. No new job starts
-    after an interrupt or a False; an exception in a worker is raised here once all have stopped.
+    The calling thread is one lane, with the runner's own browser; each other lane is a thread that
+    starts its own Playwright (``start_playwright``, sync_playwright() by default) and browser. Jobs
+    start costliest first (``cost``; ties in their given order), so the longest does not start last
+    and run alone. No job starts after an interrupt, a False or an exception; jobs under way finish.
+    The first exception of any lane is raised here once every lane has stopped.
     """
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
             if interrupts.received() or not work(job):
                 return
         return
-    from playwright.sync_api import sync_playwright
-
-    start = start_playwright or (lambda: sync_playwright())
-    todo: queue.SimpleQueue[tuple[int, T]] = queue.SimpleQueue()
-    for numbered in enumerate(jobs):
-        todo.put(numbered)
+    order = sorted(range(len(jobs)), key=lambda i: -cost(jobs[i])) if cost else range(len(jobs))
+    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for index in order:
+        todo.put(index)
     ordered = OrderedProgress(runner.progress, len(jobs))
     stop = threading.Event()
     failures: list[BaseException] = []
 
-    def worker() -> None:
+    def drain() -> None:
+        while not stop.is_set() and not interrupts.received():
+            try:
+                index = todo.get_nowait()
+            except queue.Empty:
+                return
+            ordered.start(index)
+            try:
+                if not work(jobs[index]):
+                    stop.set()
+            finally:
+                ordered.finish(index)
+
+    def guarded(body: Callable[[], None]) -> None:
         try:
-            with start() as playwright, runner.lane(playwright):  # type: ignore[attr-defined]
-                while not stop.is_set() and not interrupts.received():
-                    try:
-                        index, job = todo.get_nowait()
-                    except queue.Empty:
-                        return
-                    ordered.start(index)
-                    try:
-                        if not work(job):
-                            stop.set()
-                    finally:
-                        ordered.finish(index)
+            body()
         except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
             failures.append(exc)
             stop.set()
 
+    def lane() -> None:
+        from playwright.sync_api import sync_playwright
+
+        with (start_playwright or sync_playwright)() as playwright, runner.lane(playwright):
+            drain()
+
+    lanes = min(workers, len(jobs))
+    threads = [
+        threading.Thread(target=guarded, args=(lane,), name=f"probe-worker-{i}") for i in range(1, lanes)
+    ]
     previous, runner.progress = runner.progress, ordered
-    threads = [threading.Thread(target=worker, name=f"probe-worker-{i}") for i in range(workers)]
     try:
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join()
+        guarded(drain)
+        _join(threads, stop)
     finally:
         runner.progress = previous
         ordered.release_all()  # jobs never started (after a stop) must not hold back later lines
     if failures:
         raise failures[0]
+
+
+def _join(threads: list[threading.Thread], stop: threading.Event) -> None:
+    """Wait for every lane; an exception here (a bare Ctrl-C) lets them finish their job first."""
+    try:
+        for thread in threads:
+            thread.join()
+    except BaseException:
+        stop.set()  # a lane must not outlive the proxy and the reports it writes into
+        for thread in threads:
+            thread.join()
+        raise
