@@ -8,6 +8,7 @@ fixture ladder, and artefacts per test id.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import time
@@ -77,7 +78,11 @@ def pytest_collection_modifyitems(
 ) -> None:
     """Add one item per suite scenario (and per --browser of pytest-playwright)."""
     for path, suite in config.stash[SUITES]:
-        items.extend(SuiteFile.from_parent(session, path=path, suite=suite).collect())
+        # the path from the rootdir, also from outside it: pytest would name an outside file by its
+        # bare name ("::suite.yaml"), so two suite.yaml files gave the same test ids, and so the same
+        # evidence folder (written by two workers at once under pytest-xdist)
+        nodeid = Path(os.path.relpath(path, config.rootpath)).as_posix()
+        items.extend(SuiteFile.from_parent(session, path=path, nodeid=nodeid, suite=suite).collect())
 
 
 class SuiteFile(pytest.File):
