@@ -852,3 +852,9 @@ def _redact_runs(runs: list[ScenarioRun]) -> list[str]:
     except (HarError, ValueError, OSError) as exc:
         return [f"redaction failed, the evidence may not be redacted: {one_line(exc)}"]
     return []
+
+
+# probe workspace: its own module (probe/workspace/command.py), which reaches back here lazily
+from probe.workspace.command import workspace as _workspace  # noqa: E402
+
+main.add_command(_workspace)

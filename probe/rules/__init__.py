@@ -7,6 +7,7 @@ from probe.marks import ReadMark, iso
 from probe.rules import before_consent, destinations, revocation, signals, stamping, third_party
 from probe.rules.base import Hit, Rule
 from probe.rules.context import Context, build_context
+from probe.rules.workspace import RULES as WORKSPACE_RULES  # probe workspace: settings alone, not in RULES
 from probe.timeline import REVOKED
 
 # the public order reports and findings follow
@@ -108,6 +109,7 @@ __all__ = [
     "PHASE_FREE",
     "RULES",
     "RULE_IDS",
+    "WORKSPACE_RULES",
     "Context",
     "Hit",
     "Rule",

@@ -12,7 +12,8 @@ from probe.rules.evidence import entry_ref, note_ref
 from probe.rules.expect import PhaseExpectation, cmp_categories_of_ids, vendor_cmp_category
 from probe.rules.signals import gpc_expectation, gpc_in_force
 from probe.rules.vendors import loader_and_data_findings
-from probe.segment import Destination, Kind, destination_for_bundle, parse_bundle
+from probe.segment import Destination, Kind, SegmentSettings, destination_for_bundle, parse_bundle
+from probe.suite import Suite
 from probe.timeline import AFTER, PHASES, REVOKED
 
 _DECIDED = (AFTER, REVOKED)
@@ -28,10 +29,10 @@ def is_warehouse(name: str) -> bool:
     return bool(WAREHOUSES.search(name))
 
 
-def _destination_ref(ctx: Context, dest: Destination) -> EvidenceRef:
+def destination_ref(settings: SegmentSettings, dest: Destination) -> EvidenceRef:
+    """Where a destination's categories were read: the settings response, or the suite's override."""
     if dest.from_suite:
         return note_ref(f"suite segment.destinations: {dest.name}: {list(dest.categories)}")
-    settings = ctx.traffic.settings
     return EvidenceRef(entry=settings.entry, url=settings.url, excerpt=dest.raw or dest.name)
 
 
@@ -132,7 +133,11 @@ def _vendor_category(ctx: Context, vendor_name: str) -> str | None:
 )
 def unmapped_destination(ctx: Context) -> Iterator[Hit]:
     """Destinations without consent categories (warehouses are judged by warehouse-exempt)."""
-    settings = ctx.traffic.settings
+    return unmapped_hits(ctx.traffic.settings)
+
+
+def unmapped_hits(settings: SegmentSettings) -> Iterator[Hit]:
+    """unmapped-destination over one settings document (a browser run's, or ``probe workspace``'s)."""
     listed = False
     for dest in sorted(settings.destinations.values(), key=lambda d: d.name):
         if dest.mapped or is_warehouse(dest.name):
@@ -142,7 +147,7 @@ def unmapped_destination(ctx: Context) -> Iterator[Hit]:
             f'Destination "{dest.name}" has no consent category: Segment sends it every event whatever the '
             "visitor chose. Map it in Segment's Consent Management (or suite segment.destinations)."
         )
-        yield Hit(message, [_destination_ref(ctx, dest)])
+        yield Hit(message, [destination_ref(settings, dest)])
     if settings.has_unmapped and not listed:
         message = (
             "The source's consentSettings say it has unmapped destinations (hasUnmappedDestinations: true); "
@@ -163,11 +168,16 @@ def unmapped_destination(ctx: Context) -> Iterator[Hit]:
 )
 def warehouse_exempt(ctx: Context) -> Iterator[Hit]:
     """Warehouses treated as exempt although their data feeds analytics and marketing."""
-    required = {c for c, cat in ctx.suite.categories.items() if cat.required}
-    for dest in sorted(ctx.traffic.settings.destinations.values(), key=lambda d: d.name):
+    return warehouse_hits(ctx.traffic.settings, ctx.suite)
+
+
+def warehouse_hits(settings: SegmentSettings, suite: Suite | None) -> Iterator[Hit]:
+    """warehouse-exempt over one settings document; without a suite only unmapped warehouses are judged."""
+    required = {c for c, cat in suite.categories.items() if cat.required} if suite else set()
+    for dest in sorted(settings.destinations.values(), key=lambda d: d.name):
         if not is_warehouse(dest.name):
             continue
-        governing = cmp_categories_of_ids(dest.categories, ctx.suite)
+        governing = cmp_categories_of_ids(dest.categories, suite) if suite else set()
         if dest.categories and (not governing or not governing <= required):
             continue
         how = "no consent category" if not dest.categories else f"only strictly-necessary {sorted(governing)}"
@@ -175,7 +185,7 @@ def warehouse_exempt(ctx: Context) -> Iterator[Hit]:
             f'Warehouse destination "{dest.name}" is mapped to {how}. The data it stores feeds analytics '
             "and marketing downstream; categorise it by the most permissive use of that data."
         )
-        yield Hit(message, [_destination_ref(ctx, dest)])
+        yield Hit(message, [destination_ref(settings, dest)])
 
 
 RULES = (denied_pixel, denied_destination_loaded, unmapped_destination, warehouse_exempt)
