@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -110,8 +111,29 @@ class CaptureProxy:
             return {**common, **offline_options(), "ssl_insecure": False}
         return {**common, **self.upstream.options(self.confdir)}
 
+    def _check_listen(self) -> None:
+        """A chosen address must be this machine's and free: said in one line, before mitmproxy tries.
+
+        mitmproxy reports a failed bind by logging and leaving its loop, with no cause to pass on.
+        """
+        if (self.host, self._listen_port) == (LOOPBACK, 0):
+            return
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        try:
+            family, kind, proto, _, address = socket.getaddrinfo(
+                self.host, self._listen_port, type=socket.SOCK_STREAM
+            )[0]
+            with socket.socket(family, kind, proto) as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio's listener does
+                sock.bind(address)
+        except OSError as exc:
+            raise ProxyError(
+                f"--proxy-listen {host}:{self._listen_port}: cannot listen there ({exc.strerror or exc})"
+            ) from None
+
     def start(self) -> CaptureProxy:
         """Start the proxy thread and wait until it listens."""
+        self._check_listen()
         self._thread = threading.Thread(target=self._run, name="probe-proxy", daemon=True)
         self._thread.start()
         if not self._ready.wait(15):

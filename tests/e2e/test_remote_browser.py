@@ -233,3 +233,20 @@ def test_a_wrong_token_is_refused_without_showing_it(server: str, tmp_path: Path
         f"probe: cannot connect to the browser server at {endpoint_host(server)}: BrowserType.connect: "
         f"WebSocket error: {endpoint_host(server)} 400 Bad Request"
     )
+
+
+def test_a_proxy_listen_address_that_cannot_be_had_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        cases = {
+            f"127.0.0.1:{port}": "Address already in use",
+            "192.0.2.1:0": "Cannot assign requested address",  # TEST-NET-1: no interface of this machine
+        }
+        for value, why in cases.items():
+            result = _probe("demo", "--proxy-listen", value, "--run-dir", tmp_path / why[:4], cwd=tmp_path)
+            assert (result.returncode, result.stderr) == (
+                2,
+                f"probe: --proxy-listen {value}: cannot listen there ({why})\n",
+            )
