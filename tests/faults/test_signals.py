@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,54 @@ def test_ca_folders_of_dead_runs_are_removed_at_start_and_live_ones_kept(
         live.kill()
         live.wait()
     assert ca.sweep_stale() == [alive]  # now its owner has ended, the next start removes it
+
+
+def busy_suite_of(tmp_path: Path, scenarios: list[str]) -> Path:
+    """The busy suite with these no-decision scenarios."""
+    suite = busy_suite(tmp_path)
+    data = yaml.safe_load(suite.read_text(encoding="utf-8"))
+    data["scenarios"] = [{"name": name} for name in scenarios]
+    suite.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return suite
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_with_workers_ends_every_started_scenario_and_starts_no_new_one(
+    sig: signal.Signals, tmp_path: Path
+) -> None:
+    state, out = tmp_path / "state", tmp_path / "out"
+    suite = busy_suite_of(tmp_path, ["first", "second", "third"])
+    run = Probe("run", suite, "--workers", 2, "--out", out, env=probe_env(state))
+    run.wait_for("first · traffic did not settle")
+    # the second lane has made its scenario's evidence folder: that scenario has started
+    deadline = time.monotonic() + 120
+    while not list(out.glob("*/second")):
+        assert time.monotonic() < deadline and run.proc.poll() is None, run.stderr
+        time.sleep(0.05)
+    run.proc.send_signal(sig)
+    code = run.finish()
+
+    causes = [line for line in run.stderr if line.startswith("probe:")]
+    assert code == 2, run.stderr
+    assert causes == [f"probe: interrupted by {sig.name}; 1 scenario(s) not run"]
+    assert not any("Traceback" in line or "Aborted" in line for line in run.stderr)
+
+    (run_dir,) = out.iterdir()
+    report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+    interrupted = f"interrupted by {sig.name}"
+    assert [(s["name"], s["status"], s["error"]) for s in report["scenarios"]] == [
+        ("first", "error", interrupted),
+        ("second", "error", interrupted),
+    ]
+    assert not (run_dir / "third").exists()  # no scenario starts after the signal
+    for name in ("first", "second"):
+        evidence = run_dir / name
+        verified = CliRunner().invoke(main, ["verify", str(evidence)])
+        assert verified.exit_code == 0, verified.output
+        har = json.loads((evidence / "evidence.har").read_text(encoding="utf-8"))
+        assert har["log"]["_probe"]["error"] == interrupted
+    # each scenario's progress lines together, in suite order, whichever lane wrote them
+    named = [line.split(" · ")[0].strip() for line in run.stderr if " · " in line]
+    assert named == sorted(named, key=["first", "second"].index)
+    assert run.stdout[-1] == str((run_dir / "report.json").resolve())
+    assert list((state / "probe" / "ca").glob("run-*")) == []  # the run's CA key is gone
