@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Playwright
 
 from probe.browser import context_options, endpoint_host
-from probe.capture import NOISE_CONTEXT
+from probe.capture import NOISE_CONTEXT, Upstream
 from probe.runner import Runner
 from probe.suite import Suite
 from tests.capture.servers import basic, exchange, status_of
@@ -166,6 +166,46 @@ def test_webdriver_is_true_on_the_server_and_hidden_in_probe_contexts(
             page.locator("#cc-main .cm").wait_for(state="visible")
         finally:
             context.close()
+
+
+@pytest.mark.parametrize(
+    ("live", "insecure", "upstream"),
+    [
+        (False, False, "offline: nothing goes upstream"),
+        (True, False, "the proxy verifies upstream certificates"),
+        (True, True, "the proxy does not verify upstream certificates (--upstream-insecure)"),
+    ],
+)
+def test_browser_server_evidence_says_who_checks_certificates(
+    playwright: Playwright, server: str, demo_suite: Suite, live: bool, insecure: bool, upstream: str
+) -> None:
+    with Runner(
+        playwright, demo_suite, connect=server, live=live, upstream=Upstream(insecure=insecure)
+    ) as runner:
+        evidence = runner.browser_server_evidence()
+    assert evidence == {
+        "endpoint_host": endpoint_host(server),
+        "tls": "ignore_https_errors per context (no certificate pin on a browser probe did not launch); "
+        + upstream,
+        "webdriver": "navigator.webdriver hidden per context (init script)",
+    }
+    # the endpoint's path is the server's token: only host:port is kept
+    assert evidence["endpoint_host"] == server.removeprefix("ws://").split("/", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "host"),
+    [
+        ("ws://127.0.0.1:3000/f3d26e04b488f5304fe56a61c8bf57ba", "127.0.0.1:3000"),
+        ("ws://grid.internal/playwright?token=secret", "grid.internal:80"),
+        ("wss://user:secret@grid.internal/ws", "grid.internal:443"),
+        ("ws://[::1]:3000/x", "[::1]:3000"),
+        ("ws://grid.internal:port/x", "<unparsable endpoint>"),
+        ("ws:///x", "<unparsable endpoint>"),
+    ],
+)
+def test_endpoint_host_keeps_host_and_port_only(endpoint: str, host: str) -> None:
+    assert endpoint_host(endpoint) == host
 
 
 def test_proxy_listen_is_where_the_proxy_listens_and_strangers_get_407(
