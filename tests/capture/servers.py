@@ -3,7 +3,8 @@
 - ``CountingUpstream``: any TCP connection is counted (and an HTTP request gets a 200), so a test can
   prove that nothing was forwarded.
 - ``StagingServer``: HTTPS with its own CA, HTTP basic auth on the site's host, probe's own Router to
-  serve a suite's files, and a WebSocket echo at ``/ws``.
+  serve a suite's files and answer its sinks' hosts, a WebSocket echo at ``/ws``, and a log of what
+  it answered.
 - ``ResettingUpstream``: sends a 200 with a Content-Length it never fulfils, then resets.
 - ``ProxyClient``: raw sockets through the capture proxy, with or without a proxy login.
 """
@@ -151,6 +152,8 @@ class _Staging(ThreadingHTTPServer):
     router: Router
     protected: str
     credentials: str
+    seen: list[tuple[str, str, int]]  # (Host, method + path, status) of every request, in order
+    seen_lock: threading.Lock
 
 
 class _StagingHandler(BaseHTTPRequestHandler):
@@ -164,6 +167,8 @@ class _StagingHandler(BaseHTTPRequestHandler):
         return (self.headers.get("Host") or "").rsplit(":", 1)[0].lower()
 
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        with self.server.seen_lock:
+            self.server.seen.append((self._host(), f"{self.command} {self.path}", status))
         self.send_response(status)
         for key, value in (headers or {}).items():
             self.send_header(key, value)
@@ -257,17 +262,27 @@ class StagingServer:
         hosts: Iterable[str],
         protected: str,
         credentials: str = "probe:staging-pass",
+        sinks: Iterable[str] = (),
     ) -> None:
         self.ca, cert, key = make_ca(folder, hosts)
         self.httpd = _Staging((LOOPBACK, 0), _StagingHandler)
-        self.httpd.router = Router(routes)  # probe's own file serving, reused as the site's web server
+        # probe's own file serving, reused as the site's web server; ``sinks`` answer like probe's
+        # sinks do (a pixel, a 204), so vendor hosts can be staging's too
+        self.httpd.router = Router(routes, sinks)
         self.httpd.protected, self.httpd.credentials = protected, credentials
+        self.httpd.seen, self.httpd.seen_lock = [], threading.Lock()
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
         self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
         self.port: int = self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self._thread.start()
+
+    @property
+    def seen(self) -> list[tuple[str, str, int]]:
+        """(Host, method + path, status) of every request answered so far, in order."""
+        with self.httpd.seen_lock:
+            return list(self.httpd.seen)
 
     def close(self) -> None:
         """Stop serving."""

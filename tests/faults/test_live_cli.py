@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from tests.capture.servers import StagingServer
-from tests.conftest import DEMO, read_har
-from tests.faults.conftest import CREDENTIALS
+from tests.conftest import read_har
+from tests.faults.conftest import CREDENTIALS, movable_demo
 
 pytestmark = pytest.mark.e2e
 
@@ -22,14 +22,10 @@ PROBE = str(Path(sys.executable).with_name("probe"))
 @pytest.fixture(scope="module")
 def suite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo suite as a staging suite: logged in through the URL, one scenario, absolute paths."""
-    data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    data = movable_demo()
     start = f"https://{CREDENTIALS}@shop.test/"
     data.update(name="staging-shop", start_url=start, pages=[start, "https://shop.test/product.html"])
     data["scenarios"] = ["accept_all"]
-    for route in data["offline"]["routes"]:
-        for key in ("file", "dir"):
-            if key in route:
-                route[key] = str((DEMO.parent / route[key]).resolve())
     path = tmp_path_factory.mktemp("suite") / "staging.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path
