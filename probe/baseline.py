@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from probe.findings import BaselineSummary, Finding, FixedFinding, Report
 from probe.fingerprint import with_fingerprints
 from probe.report.json_report import ReportFormatError, load_report
 from probe.report.order import sorted_findings
+from probe.workspace.diff import DestinationChange, destination_changes
+from probe.workspace.inventory import WorkspaceReport
 
 
 @dataclass
@@ -19,13 +24,18 @@ class Diff:
     new: list[tuple[str, Finding]] = field(default_factory=list)  # (scenario, finding)
     fixed: list[tuple[str, Finding]] = field(default_factory=list)
     unchanged: list[tuple[str, Finding]] = field(default_factory=list)
+    # two probe workspace reports: their destinations added, removed, changed (None: not both inventories)
+    destinations: list[DestinationChange] | None = None
 
     def as_json(self) -> dict[str, object]:
-        """The machine-readable diff: three lists of findings, each with its scenario."""
-        return {
+        """The machine-readable diff: three lists of findings, each with its scenario (and destinations)."""
+        found: dict[str, object] = {
             kind: [{"scenario": s, **f.model_dump(mode="json")} for s, f in getattr(self, kind)]
             for kind in ("new", "fixed", "unchanged")
         }
+        if self.destinations is not None:
+            found["destinations"] = [c.model_dump(mode="json") for c in self.destinations]
+        return found
 
 
 def compare(old: Report, new: Report) -> Diff:
@@ -48,6 +58,8 @@ def compare(old: Report, new: Report) -> Diff:
                 left[finding.fingerprint] -= 1
                 diff.fixed.append((scenario.name, finding))
     diff.fixed.reverse()
+    if isinstance(old, WorkspaceReport) and isinstance(new, WorkspaceReport) and old.workspace and new.workspace:
+        diff.destinations = destination_changes(old.workspace, new.workspace)
     return diff
 
 
@@ -93,4 +105,16 @@ def load_baseline(path: Path) -> Report:
         raise ReportFormatError(f"{path}: no report.json in this folder")
     if not target.exists():
         raise ReportFormatError(f"{target}: no such file")
-    return with_fingerprints(load_report(target))
+    report = load_report(target)
+    return with_fingerprints(_with_inventory(target, report))
+
+
+def _with_inventory(target: Path, report: Report) -> Report:
+    """A probe workspace report keeps its inventory (``workspace``), so two can be compared by destination."""
+    data = json.loads(target.read_bytes())  # read and checked as probe-report/1 just before
+    if not isinstance(data.get("workspace"), dict):
+        return report
+    try:
+        return WorkspaceReport.model_validate(data)
+    except ValidationError as exc:
+        raise ReportFormatError(f"{target}: its workspace inventory is not valid: {exc.errors()[0]['msg']}") from exc

@@ -791,6 +791,10 @@ def diff_command(old: Path, new: Path, as_json: bool) -> None:
     else:
         groups = {"new": changes.new, "fixed": changes.fixed, "unchanged": changes.unchanged}
         render_changes(Console(highlight=False), groups)
+        if changes.destinations is not None:  # two probe workspace reports: their inventories too
+            from probe.workspace.diff import render_destination_changes
+
+            render_destination_changes(Console(highlight=False), changes.destinations)
     sys.exit(EXIT_VIOLATION if changes.new else EXIT_OK)
 
 

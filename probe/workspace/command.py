@@ -104,6 +104,7 @@ def _finish(result, inventory, suite, target: Path, raw: bytes, old) -> int:  # 
     from probe.report import render_console
     from probe.report.baseline import render_changes
     from probe.workspace.audit import workspace_report
+    from probe.workspace.diff import render_destination_changes
     from probe.workspace.report import write_workspace_reports
 
     report = workspace_report(result, inventory, suite)
@@ -129,6 +130,8 @@ def _finish(result, inventory, suite, target: Path, raw: bytes, old) -> int:  # 
     if changes is not None:
         groups = {"new": changes.new, "fixed": changes.fixed, "unchanged": changes.unchanged}
         render_changes(console, groups, show_unchanged=False)
+        if changes.destinations is not None:
+            render_destination_changes(console, changes.destinations)
     console.print(safe_text(f"settings and reports: {target}"), soft_wrap=True)
     for kind, path in paths.items():
         if kind != "json":
