@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
 from pathlib import Path
@@ -94,3 +95,30 @@ def test_upstream_options_on_an_offline_run_exit_2(suite_file: Path, tmp_path: P
     done = probe("run", str(suite_file), "--upstream-insecure", "--run-dir", str(tmp_path / "run"))
     assert done.returncode == 2
     assert "apply to live mode only" in done.stderr
+
+
+def test_a_wrong_login_exits_2_and_the_password_is_nowhere(
+    suite_file: Path, staging: StagingServer, tmp_path: Path
+) -> None:
+    data = yaml.safe_load(suite_file.read_text(encoding="utf-8"))
+    data.update(start_url="https://shop.test/", pages=["https://shop.test/", "https://shop.test/product.html"])
+    plain = tmp_path / "plain.yaml"  # no login in the URL: --http-credentials is the only one
+    plain.write_text(yaml.safe_dump(data), encoding="utf-8")
+    secret = "Wrong-4b1d-pass"
+    run_dir = tmp_path / "run"
+    args = live_args(plain, staging, run_dir) + ["--upstream-ca", str(staging.ca)]
+    done = probe(*args, "--http-credentials", f"probe:{secret}")
+    assert done.returncode == 2, done.stderr + done.stdout
+    assert "site unreachable: https://shop.test/ answered HTTP 401" in done.stderr, done.stderr
+    forms = [secret.encode(), base64.b64encode(f"probe:{secret}".encode()), base64.b64encode(secret.encode())]
+    said = (done.stdout + done.stderr).encode()
+    assert not [f for f in forms if f in said], "the password is in the console output"
+    files = [p for p in run_dir.rglob("*") if p.is_file()]
+    assert "evidence.har" in {p.name for p in files}
+    for path in files:
+        assert not [f for f in forms if f in path.read_bytes()], f"the password is in {path}"
+    har = read_har(run_dir / "accept_all")
+    refused = [e for e in har["log"]["entries"] if e["response"]["status"] == 401]
+    assert refused, "staging never refused the wrong login"
+    # the wrong login is still this run's login: masked where the browser sent it
+    assert har["log"]["_probe"]["http_credentials"]["masked"] > 0
