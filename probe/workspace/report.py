@@ -17,6 +17,7 @@ def write_workspace_reports(out: Path, report: WorkspaceReport) -> dict[str, Pat
     JUnit lists the workspace rules as its test cases: the traffic rules did not run, and a pass there
     would claim what no one checked.
     """
+    out.mkdir(parents=True, exist_ok=True)
     rule_ids = tuple(r.id for r in WORKSPACE_RULES)
     renderers: dict[str, tuple[str, Callable[[], str | Iterable[str]]]] = {
         "json": ("report.json", lambda: dumps_json(report)),
