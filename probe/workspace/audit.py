@@ -64,7 +64,7 @@ def _notes(loaded: Loaded, inventory: Inventory, gaps: list[Unjudged]) -> list[s
         notes.append(f"the recording holds {loaded.found} settings responses; the last one is audited")
     if inventory.mapping_from:
         notes.append(f"CMP category mapping from {inventory.mapping_from}")
-    if not inventory.consent.configured and inventory.destinations:
+    if not inventory.consent.configured and any(d.categories for d in inventory.destinations):
         notes.append(
             "the source has no top-level consentSettings: Segment's consent tools never disable Segment as "
             "a whole for a visitor who refused everything; only the destinations' own categories gate them"

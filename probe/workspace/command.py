@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -16,6 +17,11 @@ from rich.text import Text
 
 from probe.report.text import one_line, safe_text
 from probe.workspace.source import DEFAULT_CDN, SAVED_NAME, TIMEOUT_S
+
+if TYPE_CHECKING:
+    from probe.findings import Report, ScenarioResult
+    from probe.suite import Suite
+    from probe.workspace.inventory import Inventory
 
 _MODE_STYLE = {"device": "cyan", "cloud": "blue", "unknown": "yellow"}
 
@@ -96,7 +102,9 @@ def workspace(
     sys.exit(_finish(done.result, done.inventory, suite, target, loaded.raw, old))
 
 
-def _finish(result, inventory, suite, target: Path, raw: bytes, old) -> int:  # type: ignore[no-untyped-def]
+def _finish(
+    result: ScenarioResult, inventory: Inventory, suite: Suite | None, target: Path, raw: bytes, old: Report | None
+) -> int:
     """Write the settings and the reports, print them, and return the exit code (as ``probe run`` does)."""
     from probe.baseline import apply_baseline, exit_code_against_baseline
     from probe.cli import EXIT_TOOL_ERROR, _inconclusive_cause, _only_inconclusive, _unjudged_cause, say
@@ -144,7 +152,7 @@ def _finish(result, inventory, suite, target: Path, raw: bytes, old) -> int:  # 
     return EXIT_TOOL_ERROR if causes else code
 
 
-def print_inventory(console: Console, inventory) -> None:  # type: ignore[no-untyped-def]
+def print_inventory(console: Console, inventory: Inventory) -> None:
     """Every destination, one block each: name, mode and why, categories and their CMP mapping."""
     consent = inventory.consent
     head = Text("workspace ", style="bold") + safe_text(inventory.source)

@@ -313,3 +313,24 @@ def test_run_dir_rules_as_for_probe_run(tmp_path: Path) -> None:
     result = probe("workspace", DEMO_SETTINGS, "--run-dir", tmp_path / "a", "--out", tmp_path / "b")
     assert result.exit_code == 2
     assert "--run-dir and --out cannot be used together" in result.stderr
+
+
+def test_a_source_without_top_level_consent_settings_is_noted(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    assert probe("workspace", SETTINGS / "no-source-consent.json", "--suite", SUITE, "--run-dir", run).exit_code == 0
+    (scenario,) = report_of(run)["scenarios"]
+    assert scenario["notes"] == [
+        f"settings read from {SETTINGS / 'no-source-consent.json'}",
+        f"CMP category mapping from --suite {SUITE}",
+        "the source has no top-level consentSettings: Segment's consent tools never disable Segment as a whole "
+        "for a visitor who refused everything; only the destinations' own categories gate them",
+        'destination "Actions Amplitude": cloud-mode (componentTypes [], no browser component: events reach it '
+        "through Segment's servers); C0002 → CMP analytics",
+        'destination "FullStory": cloud-mode (bundlingStatus unbundled: events reach it through Segment\'s '
+        "servers); C0004 → CMP marketing",
+    ]
+    assert report_of(run)["workspace"]["consent"] == {
+        "configured": False,
+        "all_categories": None,
+        "has_unmapped_destinations": None,
+    }
