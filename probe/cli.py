@@ -251,6 +251,7 @@ def _run_scenarios(
     from probe.browser import BrowserNotFound
     from probe.capture import ProxyError
     from probe.runner import Runner
+    from probe.runner.backend import BackendError
     from probe.runner.parallel import default_workers
 
     done: dict[int, ScenarioRun] = {}
@@ -258,11 +259,11 @@ def _run_scenarios(
     try:
         with sync_playwright() as playwright:
             with interrupts.cancellable():  # finding (or installing) the browser may take a while
-                runner = Runner(playwright, suite, progress=_progress, **runner_options)
+                runner = Runner(playwright, suite, progress=_progress, run_dir=run_dir, **runner_options)
             with runner:
                 lanes = workers or default_workers(len(chosen))
                 _each_scenario(runner, chosen, run_dir, done, causes, lanes)
-    except (BrowserNotFound, ProxyError) as exc:
+    except (BrowserNotFound, ProxyError, BackendError) as exc:
         fail(str(exc))
     except interrupts.Interrupted:
         pass  # between scenarios or while starting: nothing half-written; told below

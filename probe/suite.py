@@ -285,6 +285,56 @@ class Offline(_Strict):
     sinks: list[Annotated[str, AfterValidator(_check_sink)]] = Field(default_factory=list)
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+def _check_forward(value: str) -> str:
+    """A backend prefix is ``http(s)://host/path/``: the site URLs the proxy hands to the backend."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"a backend prefix is http(s)://host/path/ with no query or fragment, not {value!r}")
+    if "*" in value:
+        raise ValueError(f"a backend prefix is matched literally; it cannot hold a *: {value!r}")
+    try:
+        _ = parts.port
+    except ValueError as exc:
+        raise ValueError(f"a backend prefix needs a valid port, not {value!r}") from exc
+    return value
+
+
+def _check_address(value: str) -> str:
+    """``127.0.0.1:PORT`` (or ``[::1]:PORT``, ``localhost:PORT``): where the backend listens, loopback only."""
+    host, sep, port = value.strip().rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not sep or not port.isdigit() or not 0 < int(port) <= 65535:
+        raise ValueError(f"wants HOST:PORT with a port from 1 to 65535, not {value!r}")
+    if host not in LOOPBACK_HOSTS:
+        # offline, the proxy may connect to this one address only: it must not be another machine
+        raise ValueError(f"the backend must listen on loopback (127.0.0.1, [::1], localhost), not {host!r}")
+    return value
+
+
+class Backend(_Strict):
+    """The site's backend: probe starts it (``command``) or the user did; its traffic goes through the proxy."""
+
+    # argv, run from the suite file's folder; `python` is probe's own interpreter. None: already running
+    command: list[Annotated[str, Field(min_length=1)]] | None = Field(default=None, min_length=1)
+    # where it listens; with a command and no address probe picks a free loopback port (env PORT)
+    address: Annotated[str, AfterValidator(_check_address)] | None = None
+    # site URL prefixes the proxy forwards to it (https://shop.test/api/)
+    forward: list[Annotated[str, AfterValidator(_check_forward)]] = Field(min_length=1)
+    env: dict[str, str] = Field(default_factory=dict)  # extra environment for the command
+    ready_timeout_ms: Millis = 15000  # how long its port may take to answer
+    # the longest its Segment library may hold an event (analytics-python: upload_interval 0.5 s)
+    flush_ms: Millis = 1000
+
+    @model_validator(mode="after")
+    def _where(self) -> Backend:
+        if self.command is None and self.address is None:
+            raise ValueError("a backend without a command is one you started: give its address (127.0.0.1:PORT)")
+        return self
+
+
 def map_choice(
     categories: dict[str, Category], choice: dict[str, bool], where: str = "a choice"
 ) -> dict[str, bool]:
@@ -342,6 +392,7 @@ class Suite(_Strict):
     vendors: dict[VendorName, str] = Field(default_factory=dict)  # vendor name -> CMP category (override)
     offline: Offline | None = None
     sink_segment: bool = False  # live mode: still answer Segment ingestion locally
+    backend: Backend | None = None  # the site's backend, whose calls to Segment are captured too
     # validate_default: the default standard scenarios need their choices mapped too
     scenarios: list[Scenario] = Field(
         default_factory=lambda: [Scenario.model_validate(standard_scenario(n)) for n in STANDARD_SCENARIOS],

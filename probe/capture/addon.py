@@ -18,6 +18,7 @@ from mitmproxy import http
 from probe.capture.routing import Answer, Router, is_noise
 
 NOISE_CONTEXT = "_browser"  # proxy user of the browser-level (background) proxy
+BACKEND_CONTEXT = "_backend"  # proxy user of the site's backend (its calls to Segment, the Privacy API)
 Report = Callable[[str], None]
 # mitmproxy's words for a failure the browser caused, not the upstream
 CLIENT_SIDE = ("client disconnected", "reset by client", "killed")
@@ -105,6 +106,8 @@ class Recorder:
         if meta.get("answered"):
             return
         try:
+            if self._to_backend(flow):
+                return
             answer = self._route(flow)
         except Exception as exc:  # noqa: BLE001 - fail closed: the hook must not let the request through
             answer = Answer.blocked(f"routing failed: {type(exc).__name__}: {exc}"[:300])
@@ -113,6 +116,39 @@ class Recorder:
         elif self.router.offline:
             _respond(flow, Answer.blocked("offline routing gave no answer"))
         # else live: mitmproxy forwards it upstream
+
+    def _to_backend(self, flow: http.HTTPFlow) -> bool:
+        """Hand a request under a backend prefix to the backend on loopback; True when it was.
+
+        Only where the proxy connects changes (plain HTTP to the backend's address); the Host header,
+        and the URL the evidence shows once the answer is in, stay what the browser asked for.
+        """
+        request = flow.request
+        target = self.router.backend_target(destination(request))
+        if target is None:
+            return False
+        host_header = request.host_header
+        if host_header is not None and request.pretty_host.strip("[]").lower() != request.host.lower():
+            _respond(flow, Answer.blocked(f"Host header {host_header[:80]!r} is not the destination {request.host}"))
+            return True
+        refusal = self.router.refusal(request.method, {k.lower() for k in request.headers})
+        if refusal is not None:
+            _respond(flow, Answer.blocked(refusal))
+            return True
+        meta = flow.metadata["probe"]
+        meta.update(served="backend", blocked=False, answered=True, asked=(request.scheme, request.host, request.port))
+        meta.pop("reason", None)
+        flow.response = None  # offline it held the provisional refusal; the backend answers instead
+        request.data.scheme, request.data.host, request.data.port = b"http", target[0], target[1]
+        return True
+
+    @staticmethod
+    def _restore(flow: http.HTTPFlow) -> None:
+        """Put back the destination the browser asked for, once the backend has been reached."""
+        asked = flow.metadata.get("probe", {}).pop("asked", None)
+        if asked is not None:
+            scheme, host, port = asked
+            flow.request.data.scheme, flow.request.data.host, flow.request.data.port = scheme.encode(), host, port
 
     def _route(self, flow: http.HTTPFlow) -> Answer | None:
         request = flow.request
@@ -129,6 +165,7 @@ class Recorder:
         mitmproxy calls this hook before ``response`` for every answer, upstream or set by a hook.
         """
         meta = flow.metadata.get("probe")
+        self._restore(flow)
         if meta is not None and self.router.offline and meta.get("answered") is False:
             _respond(flow, Answer.blocked("an answer offline routing did not give"))
 
@@ -139,9 +176,10 @@ class Recorder:
     def error(self, flow: http.HTTPFlow) -> None:
         """A flow failed: upstream unreachable, reset, truncated, TLS refused, or the client gave up."""
         meta = flow.metadata.get("probe")
+        self._restore(flow)
         if meta is not None and flow.error is not None:
             meta["error"] = flow.error.msg
-            if meta.get("served") == "upstream":
+            if meta.get("served") in ("upstream", "backend"):
                 meta["served"] = "error"
                 self._tell(flow, flow.error.msg)
         self._finish(flow)

@@ -19,7 +19,7 @@ import threading
 import weakref
 
 from mitmproxy import connection, http
-from mitmproxy.proxy import server_hooks
+from mitmproxy.proxy import mode_specs, server_hooks
 
 REALM = "probe"
 PROXY_AUTHORIZATION = "Proxy-Authorization"
@@ -57,6 +57,15 @@ class ProxyGate:
         self._tunnels: weakref.WeakKeyDictionary[connection.Client, str] = weakref.WeakKeyDictionary()
         # client connections that ever proved a login: the only ones an upstream connection is opened for
         self._proven: weakref.WeakSet[connection.Client] = weakref.WeakSet()
+        # the loopback ingestion endpoint (a reverse-mode listener): its path prefix and whose it is
+        self._ingest: tuple[str, str] | None = None
+
+    def open_ingestion(self, user: str) -> str:
+        """The secret path prefix (``/<secret>``) the ingestion listener admits as ``user``."""
+        with self._lock:
+            if self._ingest is None:
+                self._ingest = (f"/{secrets.token_urlsafe(24)}", user)
+            return self._ingest[0]
 
     def issue(self, user: str) -> str:
         """The secret of ``user`` for this run (made on first use; the same one afterwards)."""
@@ -88,7 +97,31 @@ class ProxyGate:
 
     def requestheaders(self, flow: http.HTTPFlow) -> None:
         """A request inside a verified tunnel is its user's; any other must carry a valid login."""
+        if isinstance(flow.client_conn.proxy_mode, mode_specs.ReverseMode):
+            self._check_ingestion(flow)
+            return
         self._check(flow, self._tunnels.get(flow.client_conn))
+
+    def _check_ingestion(self, flow: http.HTTPFlow) -> None:
+        """The ingestion listener serves only paths under the run's secret prefix, stripped before routing."""
+        user = None
+        try:
+            with self._lock:
+                ingest = self._ingest
+            path = flow.request.path
+            if ingest is not None and path.startswith(ingest[0] + "/"):
+                secret_ok = hmac.compare_digest(path[: len(ingest[0])].encode(), ingest[0].encode())
+                if secret_ok:
+                    flow.request.path = path[len(ingest[0]) :]  # the secret never reaches a HAR
+                    user = ingest[1]
+        finally:  # fail closed, as for logins
+            if user is None:
+                flow.response = http.Response.make(
+                    403, b"probe: not this run's ingestion endpoint\n", {"content-type": "text/plain"}
+                )
+        if user is not None:
+            flow.metadata["proxyauth"] = (user, "")
+            self._proven.add(flow.client_conn)
 
     def _check(self, flow: http.HTTPFlow, tunnel_user: str | None) -> None:
         user = None

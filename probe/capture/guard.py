@@ -15,14 +15,28 @@ OFFLINE_REFUSAL = "probe offline mode: no upstream connections"
 
 
 class OfflineGuard:
-    """A mitmproxy addon that, when ``offline``, refuses every upstream connection and raw tunnel."""
+    """A mitmproxy addon that, when ``offline``, refuses every upstream connection and raw tunnel.
 
-    def __init__(self, offline: bool) -> None:
+    The one exception is the site's own backend (``allow``: its loopback address, as the suite
+    declares it): the proxy hands it the requests under its prefixes, and nothing else.
+    """
+
+    def __init__(self, offline: bool, allow: tuple[str, int] | None = None) -> None:
         self.offline = offline
+        self.allow = allow
 
     def server_connect(self, data: server_hooks.ServerConnectionHookData) -> None:
         """Refuse the connection before it is opened (mitmproxy then answers the client itself)."""
-        if self.offline:
+        if not self.offline:
+            return
+        address = data.server.address
+        allowed = (
+            self.allow is not None
+            and address is not None
+            and (str(address[0]), int(address[1])) == self.allow
+            and not data.server.tls  # the backend speaks plain HTTP on loopback; nothing else goes there
+        )
+        if not allowed:
             data.server.error = OFFLINE_REFUSAL
 
     def tcp_start(self, flow: tcp.TCPFlow) -> None:

@@ -19,12 +19,20 @@ from mitmproxy.options import Options
 from mitmproxy.tools.dump import DumpMaster
 
 from probe.capture import auth, ca
-from probe.capture.addon import Recorder, Report
+from probe.capture.addon import BACKEND_CONTEXT, Recorder, Report
 from probe.capture.guard import OfflineGuard, offline_options
 from probe.capture.routing import Router
 from probe.capture.upstream import Upstream, UpstreamError, UpstreamMap
 
 LOOPBACK = "127.0.0.1"
+INGEST_HOST = "api.segment.io"  # what the loopback ingestion endpoint stands for
+
+
+def _free_port() -> int:
+    """A loopback port nothing listens on now (mitmproxy refuses two listeners asking for port 0)."""
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
 
 
 class ProxyError(RuntimeError):
@@ -78,6 +86,8 @@ class CaptureProxy:
         self.confdir = confdir or ca.new_confdir()
         self._owns_confdir = confdir is None
         self.port = 0
+        # a backend may be given a loopback Segment host instead of a proxy (probe.capture.auth)
+        self._ingest_port = _free_port() if router.backend_address is not None else 0
         self._master: DumpMaster | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -99,6 +109,16 @@ class CaptureProxy:
         """Playwright ``proxy=`` settings for one proxy user: this proxy, the user, its secret."""
         return {"server": self.server, "username": user, "password": self.gate.issue(user)}
 
+    def ingestion_url(self) -> str | None:
+        """A loopback Segment ingestion endpoint for libraries that take a host, not a proxy.
+
+        ``http://127.0.0.1:PORT/<secret>``: a request under it is Segment's ingestion (api.segment.io)
+        for the backend's proxy user; without the secret it is refused. None when there is no backend.
+        """
+        if not self._ingest_port:
+            return None
+        return f"http://{LOOPBACK}:{self._ingest_port}{self.gate.open_ingestion(BACKEND_CONTEXT)}"
+
     def evidence(self) -> dict[str, Any]:
         """How this proxy reached the site, for the HAR's ``log._probe``."""
         if self.router.offline:
@@ -107,6 +127,8 @@ class CaptureProxy:
 
     def _mode_options(self) -> dict[str, Any]:
         common: dict[str, Any] = {"http2": True, "proxyauth": None}  # the gate checks logins, not mitmproxy
+        if self._ingest_port:
+            common["mode"] = ["regular", f"reverse:https://{INGEST_HOST}@{LOOPBACK}:{self._ingest_port}"]
         if self.router.offline:
             return {**common, **offline_options(), "ssl_insecure": False}
         return {**common, **self.upstream.options(self.confdir)}
@@ -156,7 +178,7 @@ class CaptureProxy:
         master = DumpMaster(opts, with_termlog=False, with_dumper=False)
         # Addon options exist only once DumpMaster has loaded its addons.
         opts.update(**self._mode_options())
-        master.addons.add(self.gate, OfflineGuard(self.router.offline))
+        master.addons.add(self.gate, OfflineGuard(self.router.offline, self.router.backend_address))
         if not self.router.offline:
             master.addons.add(UpstreamMap(self.upstream.resolve))
         master.addons.add(self.recorder)
@@ -164,7 +186,7 @@ class CaptureProxy:
         task = asyncio.create_task(master.run())
         server = master.addons.get("proxyserver")
         for _ in range(300):
-            addrs = server.listen_addrs()
+            addrs = [a for s in server.servers if s.mode.type_name == "regular" for a in s.listen_addrs]
             if addrs:
                 self.port = addrs[0][1]
                 break

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import mimetypes
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,8 @@ from probe.suite import Route
 
 # Hosts Segment ingests events on; sunk by default offline, and live with --sink-segment.
 SEGMENT_INGEST_HOSTS = ("api.segment.io", "events.eu1.segmentapis.com")
+# Segment's Public API (regulations: deletion and suppression); answered like it when a suite sinks it
+PUBLIC_API_HOSTS = ("api.segmentapis.com", "eu1.api.segmentapis.com")
 # Chromium's own background traffic: recorded, but never counted as the site's.
 NOISE_HOSTS = (
     "accounts.google.com",
@@ -126,6 +129,17 @@ class SinkPrefix:
         return not (self.covers(literal) and len(urlsplit(literal).path.rstrip("/")) > len(self.path))
 
 
+def _is_regulation(host: str, path: str) -> bool:
+    """A Public API regulation (``POST /regulations``, also source-scoped) on a Segment Public API host."""
+    return host.lower() in PUBLIC_API_HOSTS and (path.rstrip("/") + "/").startswith("/regulations/")
+
+
+def _regulation_answer() -> bytes:
+    """What the Public API answers a created regulation with: its id (made up, 27 characters as Segment's)."""
+    regulate_id = secrets.token_hex(14)[:27]
+    return json.dumps({"data": {"regulateId": regulate_id}}).encode()
+
+
 def _port(port: int | None, scheme: str) -> int:
     return port if port is not None else (443 if scheme == "https" else 80)
 
@@ -196,6 +210,8 @@ class Router:
         *,
         offline: bool = True,
         sink_segment: bool = False,
+        backend_prefixes: Iterable[str] = (),
+        backend_address: tuple[str, int] | None = None,
     ) -> None:
         self.routes = list(routes)
         self.patterns = [p for p in map(RoutePattern.parse, self.routes) if p is not None]
@@ -208,6 +224,18 @@ class Router:
         if offline or sink_segment:
             self.sinks.extend(h for h in SEGMENT_INGEST_HOSTS if h not in self.sinks)
         self.offline = offline
+        # URL prefixes handed to the site's backend, longest first, and where it listens
+        self.backend = sorted(
+            (SinkPrefix.parse(p) for p in backend_prefixes), key=lambda p: len(p.path), reverse=True
+        )
+        self.backend_address = backend_address
+
+    def backend_target(self, url: str) -> tuple[str, int] | None:
+        """The backend's address when ``url`` lies under one of its prefixes, else None."""
+        if self.backend_address is None:
+            return None
+        bare = url.split("#", 1)[0].split("?", 1)[0]
+        return self.backend_address if any(p.covers(bare) for p in self.backend) else None
 
     def answer(self, method: str, url: str, headers: dict[str, str]) -> Answer | None:
         """The local answer for a request, or None to forward it upstream (live mode).
@@ -222,13 +250,20 @@ class Router:
         except Exception as exc:  # noqa: BLE001 - a request routing cannot place is refused, never forwarded
             return Answer.blocked(f"routing failed: {type(exc).__name__}: {exc}"[:300])
 
+    def refusal(self, method: str, header_names: Iterable[str]) -> str | None:
+        """Why a request is refused offline whatever its URL (method, protocol upgrade), or None."""
+        if self.offline and method not in OFFLINE_METHODS:
+            return f"method {method[:40]!r} is not served offline"
+        if self.offline and "upgrade" in header_names:
+            return "protocol upgrades (WebSocket) cannot be served offline"
+        return None
+
     def _answer(self, method: str, url: str, headers: dict[str, str]) -> Answer | None:
         parts = urlsplit(url.split("#", 1)[0])
         scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
-        if self.offline and method not in OFFLINE_METHODS:
-            raise Refused(f"method {method[:40]!r} is not served offline")
-        if self.offline and "upgrade" in headers:
-            raise Refused("protocol upgrades (WebSocket) cannot be served offline")
+        refusal = self.refusal(method, headers)
+        if refusal is not None:
+            raise Refused(refusal)
         preflight = method == "OPTIONS" and "access-control-request-method" in headers
         bare = url.split("#", 1)[0].split("?", 1)[0]
         matched = self._match_route(scheme, host, _port(parts.port, scheme), parts.path)
@@ -267,6 +302,8 @@ class Router:
                 {**cors, "content-type": "application/json"},
                 "sink",
             )
+        if method == "POST" and _is_regulation(urlsplit(url).hostname or "", path):
+            return Answer(200, _regulation_answer(), {**cors, "content-type": "application/json"}, "sink")
         if method == "GET" and ("image" in headers.get("accept", "") or path.endswith((".gif", ".png"))):
             return Answer(200, GIF_1X1, {**cors, "content-type": "image/gif"}, "sink")
         return Answer(204, b"", cors, "sink")

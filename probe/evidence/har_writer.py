@@ -139,8 +139,12 @@ def build_har(
     context: str,
     browser: tuple[str, str],
     credentials: tuple[str, str] | None = None,
+    server: Sequence[tuple[http.HTTPFlow, dict[str, Any]]] = (),
 ) -> dict[str, Any]:
     """The HAR of one scenario. ``phases`` are dicts with phase, at, action, choice, storage.
+
+    ``server``: the site backend's requests for this scenario, each with its ``_probe`` extras
+    (``visitor``); they sit among the browser's by wire time, marked ``side: "server"``.
 
     ``credentials`` (``--http-credentials``): Authorization headers carrying them are masked, and
     ``log._probe.http_credentials`` says how many, never what they were.
@@ -148,10 +152,13 @@ def build_har(
     ordered = sorted(phases, key=lambda p: p["at"])
     marks = [(p["phase"], p["at"]) for p in ordered]
     saver, seen = SaveHar(), set[Any]()
-    entries = [
-        _entry(f, saver, seen, _phase_at(marks, f.request.timestamp_start))
-        for f in sorted(flows, key=lambda f: f.request.timestamp_start)
-    ]
+    extras_of: dict[int, dict[str, Any]] = {id(f): {"side": "server", **extra} for f, extra in server}
+    everything = [*flows, *(f for f, _ in server)]
+    entries = []
+    for f in sorted(everything, key=lambda f: f.request.timestamp_start):
+        entry = _entry(f, saver, seen, _phase_at(marks, f.request.timestamp_start))
+        entry["_probe"].update(extras_of.get(id(f), {}))
+        entries.append(entry)
     masked = 0
     if credentials is not None:
         # here, before anything is written: the manifest then hashes the masked file, and

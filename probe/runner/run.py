@@ -31,6 +31,8 @@ from probe.cmp import CmpError
 from probe.evidence.har_writer import build_har, iso, write_har
 from probe.evidence.manifest import MANIFEST_NAME, write_manifest
 from probe.interrupts import Interrupted, received
+from probe.runner.backend import BackendError
+from probe.runner.server_side import ServerSide
 from probe.runner.session import ScenarioError, ScenarioSession
 from probe.suite import Scenario, Suite, name_problem
 
@@ -48,8 +50,15 @@ class ScenarioRun:
     unwritten: dict[str, str] = field(default_factory=dict)  # file -> why it could not be written
 
 
-def router_for(suite: Suite, *, live: bool = False, sink_segment: bool = False) -> Router:
-    """The proxy's routing for a suite: offline routes and sinks, or live forwarding."""
+def router_for(
+    suite: Suite,
+    *,
+    live: bool = False,
+    sink_segment: bool = False,
+    backend: tuple[str, int] | None = None,
+) -> Router:
+    """The proxy's routing for a suite: offline routes and sinks, or live forwarding; ``backend``:
+    where the suite's backend listens (its prefixes are handed to it)."""
     offline = suite.offline
     use_offline = bool(offline and offline.enabled and not live)
     return Router(
@@ -57,6 +66,8 @@ def router_for(suite: Suite, *, live: bool = False, sink_segment: bool = False) 
         offline.sinks if offline else (),
         offline=use_offline,
         sink_segment=sink_segment or suite.sink_segment,
+        backend_prefixes=suite.backend.forward if suite.backend and backend else (),
+        backend_address=backend,
     )
 
 
@@ -82,12 +93,17 @@ class Runner:
         connect: str | None = None,
         proxy_listen: tuple[str, int] | None = None,
         progress: Progress = lambda _: None,
+        run_dir: Path | None = None,
     ) -> None:
         self.suite, self.headed, self.progress = suite, headed, progress
         self.http_credentials, self.endpoint = http_credentials, connect
         # a browser server chose its own browser: nothing to find here
         self.choice: BrowserChoice | None = None if connect else find_browser(playwright, browser_path)
-        router = router_for(suite, live=live, sink_segment=sink_segment)
+        # the site's backend (backend.log goes in the run folder)
+        self.server = ServerSide(suite, run_dir, progress) if suite.backend else None
+        router = router_for(
+            suite, live=live, sink_segment=sink_segment, backend=self.server.address if self.server else None
+        )
         self.live = not router.offline  # a suite without an offline block is live even without --live
         self.proxy = CaptureProxy(router, upstream=upstream, report=progress, listen=proxy_listen)
         if self.proxy.upstream.insecure:
@@ -142,6 +158,12 @@ class Runner:
 
     def __enter__(self) -> Runner:
         self.proxy.start()
+        if self.server is not None:
+            try:
+                self.server.start(self.proxy)
+            except BackendError:
+                self.proxy.stop()
+                raise
         if self.endpoint is not None:
             # a wrong or dead endpoint is told once, before any scenario, not as every scenario's error
             try:
@@ -153,7 +175,11 @@ class Runner:
 
     def __exit__(self, *exc: object) -> None:
         self._lane.close()
-        self.proxy.stop()
+        try:
+            if self.server is not None:
+                self.server.finish(self.proxy)
+        finally:
+            self.proxy.stop()
 
     def run_scenario(self, scenario: Scenario, out: Path) -> ScenarioRun:
         """Run one scenario and write its evidence folder, whatever happened.
@@ -183,6 +209,8 @@ class Runner:
             error = f"cannot write {Path(exc.filename).name if exc.filename else 'evidence'}: {_why(exc)}"
         except Exception as exc:  # a bug in probe: keep the evidence, then let the caller report it
             error, reraise = f"internal error: {type(exc).__name__}: {_first_line(exc)}", exc
+        if error is None and self.server is not None:
+            error = self.server.crashed()  # its requests would be missing from the evidence
         if (signame := received()) is not None:
             # a step that was under way when the signal came may have ended any way; the run was
             # asked to stop, and that is the scenario's cause
@@ -269,6 +297,7 @@ class Runner:
             context=user,
             browser=("chromium", version),
             credentials=self.http_credentials,  # masked in the HAR, which CI keeps as an artifact
+            server=self.server.entries_for(self.proxy.recorder, user) if self.server else (),
         )
         har["log"]["_probe"].update(self.proxy.evidence())  # offline or live, and upstream trust
         if self.endpoint is not None:

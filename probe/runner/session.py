@@ -56,7 +56,11 @@ class ScenarioSession:
         self.context: BrowserContext | None = None
         self.page: Page | None = None
         self.waiter = Waiter(
-            self.recorder, self.user, quiet_ms=suite.settle_ms, max_ms=suite.settle_max_ms
+            self.recorder,
+            self.user,
+            quiet_ms=suite.settle_ms,
+            max_ms=suite.settle_max_ms,
+            backend_ms=suite.backend.flush_ms if suite.backend else None,
         )
 
     @property

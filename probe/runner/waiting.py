@@ -22,7 +22,8 @@ from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
 from probe import interrupts
-from probe.capture import Recorder
+from probe.capture import BACKEND_CONTEXT, Recorder
+from probe.segment.endpoints import is_ingestion_path
 
 POLL_S = 0.05
 # analytics-next's batching defaults (plugins/segmentio/batched-dispatcher.ts)
@@ -121,6 +122,13 @@ def _batching(strategy: Any) -> Delivery | None:
     )
 
 
+def _segment_call(host: str, path: str) -> bool:
+    """A backend request that delivers to Segment: ingestion (any host: a library's own endpoint) or a regulation."""
+    return is_ingestion_path(path) or path.rstrip("/").endswith(("/batch", "/regulations")) or (
+        "/regulations/" in path and "segmentapis.com" in host
+    )
+
+
 def settings_delivery(flows: list[http.HTTPFlow]) -> Delivery:
     """The delivery strategy of the Segment settings a context fetched (the last one wins)."""
     found = Delivery()
@@ -162,9 +170,13 @@ def read_page_state(page: Page | None) -> PageState | None:
 class Waiter:
     """Waits on one browser context's traffic, and keeps a record of every wait."""
 
-    def __init__(self, recorder: Recorder, user: str, *, quiet_ms: int, max_ms: int) -> None:
+    def __init__(
+        self, recorder: Recorder, user: str, *, quiet_ms: int, max_ms: int, backend_ms: int | None = None
+    ) -> None:
         self.recorder, self.user = recorder, user
         self.quiet_ms, self.max_ms = quiet_ms, max_ms
+        # the site's backend, when the suite has one: the longest its Segment library holds an event
+        self.backend_ms = backend_ms
         self._settings: tuple[int, Delivery] = (-1, Delivery())
 
     def delivery(self, state: PageState | None) -> Delivery:
@@ -197,16 +209,46 @@ class Waiter:
             window = (self.quiet_ms + (delivery.delay_ms if held else 0)) / 1000
             widest = max(widest, window)
             inflight, last = self.recorder.activity(self.user)
+            if self.backend_ms is not None:
+                # what the visitor's clicks make the backend send belongs to this wait too
+                backend_inflight, backend_last = self.recorder.activity(BACKEND_CONTEXT)
+                inflight, last = inflight + backend_inflight, max(last, backend_last)
+                if self._backend_may_hold(start - self.backend_ms / 1000):
+                    batched = True
+                    window += self.backend_ms / 1000
+                    widest = max(widest, window)
             anchor = max(last, since or 0.0, state.last_delivery if state else 0.0)
             queued = state.pending if state else 0
             now = time.time()
             settled = inflight <= 0 and queued <= 0 and now - anchor >= window
             if interrupts.received():
                 return self._record(after, "interrupted", delivery, widest, start, settled, state)
-            if settled or now - start >= (self.max_ms + delivery.delay_ms) / 1000:
+            if settled or now - start >= (self.max_ms + delivery.delay_ms + (self.backend_ms or 0)) / 1000:
                 why = reason or ("delivery delay" if batched else "quiet window")
                 return self._record(after, why, delivery, widest, start, settled, state)
             time.sleep(POLL_S)
+
+    def _backend_may_hold(self, recent: float) -> bool:
+        """Whether the backend may still hold an event a recent request of this context gave it.
+
+        Server libraries batch (analytics-python sends every ``upload_interval``): until the backend
+        has sent something to Segment or the Privacy API after this context's last request to it
+        started, an event may be waiting in its queue. Requests older than ``recent`` had their
+        whole delay waited for already.
+        """
+        asked = [
+            f.request.timestamp_start
+            for f in self.recorder.flows(self.user)
+            if f.metadata.get("probe", {}).get("served") == "backend" and f.request.timestamp_start >= recent
+        ]
+        if not asked:
+            return False
+        return not any(
+            f.request.method == "POST"
+            and f.request.timestamp_start >= max(asked)
+            and _segment_call(f.request.pretty_host, f.request.path.split("?", 1)[0])
+            for f in self.recorder.flows(BACKEND_CONTEXT)
+        )
 
     def _may_hold(self, state: PageState | None, delivery: Delivery) -> bool:
         """Whether an event may still sit in the page's batch buffer.

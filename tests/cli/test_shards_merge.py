@@ -32,6 +32,7 @@ def suite_file(folder: Path, name: str, scenarios: list[str]) -> Path:
     text = re.sub(r"^name: .*$", f"name: {name}", text, count=1, flags=re.M)
     text = re.sub(r"^scenarios: .*$", f"scenarios: [{', '.join(scenarios)}]", text, count=1, flags=re.M)
     text = re.sub(r"\b(file|dir): ", rf"\1: {DEMO_SUITE.parent}/", text)
+    text = text.replace("backend/server.py", f"{DEMO_SUITE.parent}/backend/server.py")  # the demo's backend
     path = folder / f"{name}.yaml"
     path.write_text(text, encoding="utf-8")
     return path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import read_har, segment_events
@@ -84,3 +86,55 @@ def test_evidence_folder_has_har_screenshots_storage_and_manifest(demo_run) -> N
     ]
     assert posts and all(p["request"]["postData"]["text"] for p in posts)
     assert all(p["response"]["content"]["text"] == '{"success": true}' for p in posts)
+
+
+def _server(har: dict) -> list[tuple[str, str, str | None, dict]]:
+    """The backend's entries: (phase, URL, Segment event or regulation type, _probe.visitor)."""
+    found = []
+    for entry in har["log"]["entries"]:
+        if entry["_probe"].get("side") != "server":
+            continue
+        assert entry["_probe"]["context"] == "_backend"
+        body = json.loads(entry["request"]["postData"]["text"])
+        what = body["regulationType"] if "regulationType" in body else body["batch"][0]["event"]
+        found.append((entry["pageref"], entry["request"]["url"], what, entry["_probe"]["visitor"]))
+    return found
+
+
+def test_checkout_sends_order_completed_from_the_backend_stamped_with_the_choice(demo_run) -> None:
+    assert _server(read_har(demo_run["no_decision"].evidence_dir)) == []  # no decision: no server event
+    for name, stamp in (("accept_all", ALL), ("reject_analytics", {**ALL, "analytics": False})):
+        har = read_har(demo_run[name].evidence_dir)
+        cookies = har["log"]["pages"][-1]["_probe"]["storage"]["cookies"]
+        visitor_ids = sorted([cookies["ajs_anonymous_id"], cookies["ajs_user_id"]])
+        # the two checkouts after the decision: on the page where it was made, then browsing
+        assert _server(har) == [
+            ("after-consent", "https://api.segment.io/v1/batch", "Order Completed",
+             {"by": "userId", "ids": visitor_ids, "events": [0]}),
+        ] * 2
+        events = [
+            json.loads(e["request"]["postData"]["text"])["batch"][0]
+            for e in har["log"]["entries"]
+            if e["_probe"].get("side") == "server"
+        ]
+        assert [e["context"]["consent"]["categoryPreferences"] for e in events] == [stamp] * 2
+        assert [e["context"]["library"]["name"] for e in events] == ["analytics-python"] * 2
+
+
+def test_revoke_asks_the_public_api_to_suppress_and_delete_the_customer(demo_run) -> None:
+    har = read_har(demo_run["revoke"].evidence_dir)
+    user_id = har["log"]["pages"][1]["_probe"]["storage"]["cookies"]["ajs_user_id"]
+    server = _server(har)
+    assert [s[:3] for s in server] == [
+        ("after-consent", "https://api.segment.io/v1/batch", "Order Completed"),
+        ("after-consent", "https://api.segment.io/v1/batch", "Order Completed"),
+        ("after-revoke", "https://api.segmentapis.com/regulations", "SUPPRESS_WITH_DELETE"),
+    ]  # after the revoke the backend tracks nothing: no category is granted any more
+    assert server[2][3] == {"by": "subject", "ids": [user_id], "events": None}
+    regulation = next(e for e in har["log"]["entries"] if e["request"]["url"].endswith("/regulations"))
+    assert json.loads(regulation["request"]["postData"]["text"]) == {
+        "regulationType": "SUPPRESS_WITH_DELETE",
+        "subjectType": "USER_ID",
+        "subjectIds": [user_id],
+    }
+    assert list(json.loads(regulation["response"]["content"]["text"])["data"]) == ["regulateId"]

@@ -47,9 +47,14 @@
   CookieConsent.run({
     categories: { necessary: { enabled: true, readOnly: true }, analytics: {}, marketing: {} },
     onConsent: function () { firePixels(categories()); },
-    onChange: function () {
+    onChange: function (change) {
       var granted = categories();
       listeners.forEach(function (f) { f(granted); });
+      // a withdrawn category: the backend asks Segment to suppress and delete the visitor's data
+      var withdrawn = (change.changedCategories || []).filter(function (c) { return !granted[c]; });
+      if (withdrawn.length) {
+        fetch('/api/privacy/revoke', { method: 'POST', credentials: 'same-origin', keepalive: true });
+      }
       reloadAfterChange();
     },
     language: {
@@ -95,6 +100,32 @@
   if (button) {
     button.addEventListener('click', function () {
       window.analytics.track('Product Added', { sku: button.dataset.sku, price: 12, currency: 'EUR' });
+    });
+  }
+
+  // The visitor is a customer with an account: Segment knows them by a userId from their first order
+  // on (the Privacy API can delete and suppress only a userId, never an anonymousId).
+  function customerId() {
+    var id = localStorage.getItem('demo_customer');
+    if (!id) {
+      id = 'customer-' + Math.random().toString(36).slice(2, 10);
+      localStorage.setItem('demo_customer', id);
+    }
+    return id;
+  }
+
+  // Checkout: the order is placed by the backend, which sends Order Completed from the server.
+  var checkout = document.getElementById('checkout');
+  if (checkout) {
+    checkout.addEventListener('click', function () {
+      window.analytics.identify(customerId());
+      fetch('/api/checkout', {
+        method: 'POST', credentials: 'same-origin',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sku: checkout.dataset.sku })
+      }).then(function (r) { return r.json(); }).then(function (order) {
+        document.getElementById('order').textContent = 'Order ' + order.order_id + ' placed.';
+      });
     });
   }
 })();
