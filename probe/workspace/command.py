@@ -15,7 +15,7 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from probe.report.text import one_line, safe_text
+from probe.report.text import safe_text
 from probe.workspace.source import DEFAULT_CDN, SAVED_NAME, TIMEOUT_S
 
 if TYPE_CHECKING:
@@ -71,6 +71,8 @@ def workspace(
     timeout: float,
 ) -> None:
     """Audit a source's consent configuration without a browser (SOURCE: writeKey, settings file or evidence)."""
+    from pydantic import ValidationError
+
     from probe.baseline import load_baseline
     from probe.cli import _exact_run_dir, _Log, _make_run_dir, fail
     from probe.report import ReportFormatError
@@ -88,14 +90,17 @@ def workspace(
         # only the category mapping matters here, not the suite's offline routes
         suite = load_suite(suite_path, routes_must_exist=False) if suite_path else None
         loaded = load_source(source, cdn=cdn, timeout=timeout)
-        mapping_from = f"--suite {suite_path}" if suite_path else None
-        if suite is None and loaded.suite_data is not None:
-            suite = Suite.model_validate(loaded.suite_data)
-            mapping_from = f"{loaded.suite_file} (the suite recorded with the evidence)"
     except (SourceError, SuiteError) as exc:
         fail(str(exc))
-    except ValueError as exc:  # a recorded suite.json that no longer validates
-        fail(f"{loaded.suite_file}: not a valid suite ({one_line(exc).split(' For further')[0]})")
+    mapping_from = f"--suite {suite_path}" if suite_path else None
+    if suite is None and loaded.suite_data is not None:
+        try:
+            suite = Suite.model_validate(loaded.suite_data)
+        except ValidationError as exc:  # a recorded suite.json this probe no longer reads
+            first = exc.errors()[0]
+            at = ".".join(str(part) for part in first["loc"]) or "document"
+            fail(f"{loaded.suite_file}: not a valid suite ({at}: {first['msg']})")
+        mapping_from = f"{loaded.suite_file} (the suite recorded with the evidence)"
     target = _make_run_dir(exact, out)
     _Log.folder = target
     done = audit(loaded, suite, mapping_from)

@@ -330,3 +330,21 @@ def test_probe_diff_of_two_run_reports_has_no_destinations_key(tmp_path: Path) -
     from probe.baseline import Diff
 
     assert "destinations" not in Diff().as_json()
+
+
+def test_broken_settings_or_suite_inside_evidence_are_exit_2_naming_them(tmp_path: Path) -> None:
+    har = write_har(tmp_path / "wrong" / "evidence.har", SETTINGS / "wrong-type.json")
+    result = probe("workspace", har)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"probe: {har} entry 1: integrations.Mixpanel.consentSettings.categories: Input should be a valid "
+        "list (found a string)\n",
+    )
+    (tmp_path / "wrong" / "evidence.har").unlink()
+    write_har(tmp_path / "wrong" / "evidence.har", DEMO_SETTINGS)
+    (tmp_path / "wrong" / "suite.json").write_text('{"name": "x", "start_url": "https://x.test/"}')
+    result = probe("workspace", tmp_path / "wrong")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"probe: {tmp_path / 'wrong' / 'suite.json'}: not a valid suite (categories: Field required)\n",
+    )
