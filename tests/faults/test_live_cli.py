@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -97,17 +98,19 @@ def test_upstream_options_on_an_offline_run_exit_2(suite_file: Path, tmp_path: P
     assert "apply to live mode only" in done.stderr
 
 
-def test_a_wrong_login_exits_2_and_the_password_is_nowhere(
+def test_a_wrong_login_from_the_environment_exits_2_and_the_password_is_nowhere(
     suite_file: Path, staging: StagingServer, tmp_path: Path
 ) -> None:
     data = yaml.safe_load(suite_file.read_text(encoding="utf-8"))
     data.update(start_url="https://shop.test/", pages=["https://shop.test/", "https://shop.test/product.html"])
-    plain = tmp_path / "plain.yaml"  # no login in the URL: --http-credentials is the only one
+    plain = tmp_path / "plain.yaml"  # no login in the URL: PROBE_HTTP_CREDENTIALS is the only one
     plain.write_text(yaml.safe_dump(data), encoding="utf-8")
     secret = "Wrong-4b1d-pass"
     run_dir = tmp_path / "run"
     args = live_args(plain, staging, run_dir) + ["--upstream-ca", str(staging.ca)]
-    done = probe(*args, "--http-credentials", f"probe:{secret}")
+    # from the environment, as CI hands over a secret (the e2e staging test gives the option)
+    env = {**os.environ, "PROBE_HTTP_CREDENTIALS": f"probe:{secret}"}
+    done = subprocess.run([PROBE, *args], capture_output=True, text=True, timeout=240, check=False, env=env)
     assert done.returncode == 2, done.stderr + done.stdout
     assert "site unreachable: https://shop.test/ answered HTTP 401" in done.stderr, done.stderr
     forms = [secret.encode(), base64.b64encode(f"probe:{secret}".encode()), base64.b64encode(secret.encode())]
