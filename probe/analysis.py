@@ -42,7 +42,7 @@ def analyse(timeline: Timeline, suite: Suite, *, catalog: Catalog | None = None)
 
 
 def entry_classes(ctx: Context) -> dict[int, str]:
-    """What each entry is, in the words the HTML timeline colours by."""
+    """What each entry is, in the words the HTML timeline colours by (``server``: server-side traffic)."""
     vendors = {hit.entry.index: hit for hit in ctx.vendor_hits}
     site = ctx.by_index  # the site's entries by index: no second set of 100k indices at the peak
     classes: dict[int, str] = {}
@@ -50,6 +50,8 @@ def entry_classes(ctx: Context) -> dict[int, str]:
     for entry in ctx.timeline.entries:
         if entry.index not in site:
             classes[entry.index] = "noise"
+        elif entry.index in ctx.server.indices:
+            classes[entry.index] = "server"  # the backend's own lane, whatever it called
         elif entry.blocked:
             classes[entry.index] = "blocked"
         elif ctx.traffic.kind_of(entry.index) is not None or is_segment_domain(entry.host):

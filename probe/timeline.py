@@ -12,6 +12,17 @@ from urllib.parse import parse_qsl, urlsplit
 
 PHASES = ("before-consent", "after-consent", "after-revoke")
 BEFORE, AFTER, REVOKED = PHASES
+BROWSER, SERVER = "browser", "server"  # which side of the site made a request (``_probe.side``)
+VISITOR_BY = ("anonymousId", "userId", "cookie", "subject")  # how a server entry was attributed
+
+
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    """Why a server-side entry is this scenario's visitor's (``_probe.visitor``)."""
+
+    by: str  # one of VISITOR_BY
+    ids: tuple[str, ...] = ()  # the identifiers that matched
+    events: tuple[int, ...] | None = None  # this visitor's items of the body's batch[]; None: the whole body
 
 
 @dataclass(frozen=True, slots=True)  # slots: a 100k-request HAR holds 100k of these for the whole run
@@ -32,6 +43,13 @@ class Entry:
     noise: bool = False  # the browser's own background traffic
     blocked: bool = False  # refused by the offline proxy
     resource_type: str | None = None
+    side: str = BROWSER  # SERVER: the site's backend made it (recorded through the proxy)
+    visitor: Visitor | None = None  # a server entry's attribution to this scenario; None: not attributed
+
+    @property
+    def server(self) -> bool:
+        """True for a request the site's backend made."""
+        return self.side == SERVER
 
     @property
     def host(self) -> str:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from ..timeline import BEFORE, PHASES, Entry, PhaseMark, StorageSnapshot
+from ..timeline import BEFORE, BROWSER, PHASES, SERVER, VISITOR_BY, Entry, PhaseMark, StorageSnapshot, Visitor
 
 Headers = tuple[tuple[str, str], ...]
 
@@ -136,6 +136,7 @@ def convert_entry(index: int, raw: Any, state: ConvertState) -> tuple[Entry | No
         problems.append(f"response is {kind_of(response)}, not an object; ignored")
 
     phase, context, noise, blocked = _probe_fields(raw.get("_probe"), problems)
+    side, visitor = _side_fields(raw.get("_probe"), problems)
     if phase is None and raw.get("pageref") in PHASES:
         phase = raw["pageref"]
     resource_type = raw.get("_resourceType")
@@ -160,6 +161,8 @@ def convert_entry(index: int, raw: Any, state: ConvertState) -> tuple[Entry | No
         resource_type=state.word(resource_type.lower())
         if isinstance(resource_type, str) and resource_type
         else None,
+        side=side,
+        visitor=visitor,
     )
     return entry, problems
 
@@ -349,6 +352,45 @@ def _probe_fields(raw: Any, problems: list[str]) -> tuple[str | None, str | None
             value = False
         flags.append(value)
     return phase, context, flags[0], flags[1]
+
+
+def _side_fields(raw: Any, problems: list[str]) -> tuple[str, Visitor | None]:
+    """``_probe.side`` and, for a server entry, ``_probe.visitor``; wrong types read as absent."""
+    if not isinstance(raw, dict):
+        return BROWSER, None
+    side = raw.get("side", BROWSER)
+    if side not in (BROWSER, SERVER):
+        problems.append(f'_probe.side {_shown(side)}, not "browser" or "server"; read as browser')
+        return BROWSER, None
+    if side != SERVER or raw.get("visitor") is None:
+        return side, None
+    visitor, why = _visitor(raw["visitor"])
+    if visitor is None:
+        problems.append(f"_probe.visitor{why}; read as not attributed to this scenario's visitor")
+    return side, visitor
+
+
+def _visitor(raw: Any) -> tuple[Visitor | None, str]:
+    """A server entry's attribution, or None and what is wrong with it."""
+    if not isinstance(raw, dict):
+        return None, f" is {kind_of(raw)}, not an object"
+    by, ids, events = raw.get("by"), raw.get("ids"), raw.get("events")
+    if by not in VISITOR_BY:
+        return None, f".by {_shown(by)}, not one of {', '.join(VISITOR_BY)}"
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        return None, ".ids is not a list of strings"
+    if events is not None and (
+        not isinstance(events, list)
+        # bool is an int in Python: true is no batch position
+        or not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in events)
+    ):
+        return None, ".events is neither null nor a list of batch positions"
+    return Visitor(by, tuple(ids), tuple(events) if events is not None else None), ""
+
+
+def _shown(value: Any) -> str:
+    """A hostile value for a message: ``is 'text'`` for a string, else ``is a number`` and the like."""
+    return f"is {value[:40]!r}" if isinstance(value, str) else f"is {kind_of(value)}"
 
 
 def _has_replacement(url: str, *bodies: bytes | None) -> bool:

@@ -45,6 +45,8 @@ class ClassStyle:
 
 _FIXED = {
     "segment": ClassStyle("Segment", "#1f9d6b", 0),
+    # the site's backend (to Segment, its Privacy API or anywhere): a lane of its own under Segment's
+    "server": ClassStyle("Server side (backend)", "#0b7285", 5),
     "first-party": ClassStyle("First party", "#2f6fd6", 30),
     "third-party": ClassStyle("Other third party", "#5c6370", 40),
     "blocked": ClassStyle("Blocked (offline)", "#3d3d3d", 50, hollow=True),
@@ -97,6 +99,8 @@ def default_classifier(timeline: Timeline) -> Classifier:
     def classify(entry: Entry) -> str:
         if entry.noise:
             return "noise"
+        if entry.server:
+            return "server"
         if entry.blocked:
             return "blocked"
         host = entry.host

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from probe.findings import EvidenceRef, Finding
 from probe.marks import ReadMark, iso
-from probe.rules import before_consent, destinations, revocation, signals, stamping, third_party
+from probe.rules import (
+    before_consent,
+    destinations,
+    identity,
+    revocation,
+    server,
+    signals,
+    stamping,
+    third_party,
+)
 from probe.rules.base import Hit, Rule
 from probe.rules.context import Context, build_context
 from probe.rules.workspace import RULES as WORKSPACE_RULES  # probe workspace: settings alone, not in RULES
@@ -18,6 +27,9 @@ RULES: tuple[Rule, ...] = (
     *revocation.RULES,
     *third_party.RULES,
     *signals.RULES,
+    # added with server-side evidence: after the older rules, so their order in reports stays put
+    *server.RULES,
+    *identity.RULES,
 )
 RULE_IDS: tuple[str, ...] = tuple(r.id for r in RULES)
 PHASE_FREE: tuple[str, ...] = tuple(r.id for r in RULES if not r.needs_phases)

@@ -16,7 +16,9 @@ from probe.rules.base import (
     Q_STAMPED,
 )
 from probe.rules.context import Context
-from probe.segment import clip
+from probe.rules.deletion import deletion_calls
+from probe.rules.server import expected_stamp
+from probe.segment import SegmentEvent, clip
 from probe.suite import Suite
 from probe.timeline import AFTER, BEFORE, REVOKED
 
@@ -240,33 +242,59 @@ def _filters(judged: list[Judged], suite: Suite) -> ChecklistItem:
 
 def _server_side(judged: list[Judged], suite: Suite) -> ChecklistItem:
     q = Q_SERVER_SIDE
-    server = [
-        (j, e)
-        for j in judged
-        for e in j.ctx.traffic.events
-        if e.from_server_library or e.url.rstrip("/").endswith("/batch")
-    ]
-    if not server:
+    seen = [(j, e) for j in judged for e in j.ctx.server.events]
+    unstamped = [(j, e) for j, e in seen if not e.stamped]
+    if violations := _violations(judged, q):
+        item = _no(q, violations)
+        if unstamped:  # say how much of the backend's traffic went out bare
+            extra = f" {len(unstamped)} of {len(seen)} server-side event(s) carry no consent stamp."
+            item = item.model_copy(update={"detail": item.detail + extra})
+        return item
+    if doubt := _doubts(judged, q):
+        return doubt
+    if not seen:
+        ignored = sum(len(j.ctx.server.unattributed) for j in judged)
+        why = (
+            f" {ignored} backend request(s) were not attributed to a scenario's visitor." if ignored else ""
+        )
         return _item(
             q,
             "not-tested",
-            "Server-side sources are not observable from a browser; no server-library events seen.",
+            "No server-side event was recorded for a scenario's visitor: the site's backend was not captured, "
+            "or sent nothing to Segment." + why,
         )
-    unstamped = [(j, e) for j, e in server if not e.stamped]
-    refs = [
-        _tag(j.name, EvidenceRef(entry=e.entry, url=e.url, excerpt=e.excerpt))
-        for j, e in (unstamped or server)
-    ]
-    if unstamped:
+    checked = [(j, e) for j, e in seen if expected_stamp(j.ctx, j.ctx.event_phase(e)) is not None and _known(j, e)]
+    if not checked:
         return _item(
             q,
-            "no",
-            f"{len(unstamped)} of {len(server)} server-library event(s) carry no consent stamp.",
-            refs[:MAX_EVIDENCE],
+            "not-tested",
+            f"{len(seen)} server-side event(s) were seen, but none in a phase whose choice is recorded or "
+            "stated, so their stamps could not be checked against it.",
         )
-    return _item(
-        q, "yes", f"All {len(server)} server-library event(s) carry a consent stamp.", refs[:MAX_EVIDENCE]
+    refs: list[EvidenceRef] = []
+    for j, event in checked:
+        if not any(r.scenario == j.name for r in refs):  # the first event of each scenario
+            refs.append(_tag(j.name, EvidenceRef(entry=event.entry, url=event.url, excerpt=event.excerpt)))
+    detail = (
+        f"All {len(checked)} server-side event(s) sent where the visitor's choice is known carried "
+        "categoryPreferences matching it."
     )
+    warned = [f for j in judged for f in j.findings if _QUESTION_OF.get(f.rule) == q and f.severity == "warning"]
+    if warned:  # stamps that withhold an accepted category: nothing leaks, but they do not match
+        detail = (
+            f"All {len(checked)} server-side event(s) sent where the visitor's choice is known carried "
+            f"categoryPreferences granting nothing it denies; {len(warned)} warning(s) "
+            f"({', '.join(sorted({f.rule for f in warned}))}): stamps withhold an accepted category."
+        )
+    if len(checked) < len(seen):
+        detail += f" {len(seen) - len(checked)} more were sent while the choice was unknown."
+    return _item(q, "yes", detail, refs[:MAX_EVIDENCE])
+
+
+def _known(j: Judged, event: SegmentEvent) -> bool:
+    """True when the choice in force for a server event is a fact: before an opt-in decision, or stated."""
+    phase = j.ctx.event_phase(event)
+    return phase == BEFORE or _stated(j, phase)
 
 
 def _privacy_api(judged: list[Judged], suite: Suite) -> ChecklistItem:
@@ -275,21 +303,34 @@ def _privacy_api(judged: list[Judged], suite: Suite) -> ChecklistItem:
         return _no(q, violations)
     if doubt := _doubts(judged, q):
         return doubt
-    endpoint = suite.segment.privacy_endpoint
-    if not endpoint:
-        return _item(q, "not-tested", "The suite names no segment.privacy_endpoint.")
+    found = {j.name: deletion_calls(j.ctx) for j in judged}
+    if not any(f.judgeable for f in found.values()):
+        return _item(
+            q,
+            "not-tested",
+            "The site's backend was not recorded and the suite names no segment.privacy_endpoint: Segment's "
+            "Privacy API is called server-side, so the recording cannot show it.",
+        )
     revoked = [j for j in judged if j.ctx.expect.revoked_categories]
     if not revoked:
         return _item(q, "not-tested", "No scenario withdrew a granted category.")
     refs = [
         _tag(j.name, EvidenceRef(entry=e.index, url=e.url, excerpt=f"HTTP {e.status}"))
         for j in revoked
-        for e in j.ctx.entries
-        if endpoint in e.url and j.ctx.phase(e) == REVOKED
+        for e in found[j.name].done[:1]
     ]
-    if not refs:  # no violation, but no call either (e.g. a call inside a window of doubt)
-        return _item(q, "not-tested", "No call to the privacy endpoint could be placed after a revocation.")
-    detail = f"The privacy endpoint was called after every revocation ({', '.join(j.name for j in revoked)})."
+    missing = [j.name for j in revoked if not found[j.name].done]
+    if missing:  # no violation, but no call either (e.g. inside a window of doubt, or not judgeable)
+        return _item(
+            q,
+            "not-tested",
+            f"No deletion or suppression call could be placed after the revocation in: {', '.join(missing)}.",
+            refs[:MAX_EVIDENCE],
+        )
+    detail = (
+        "The privacy endpoint or Segment's Privacy API was called after every revocation "
+        f"({', '.join(j.name for j in revoked)})."
+    )
     return _item(q, "yes", detail, refs[:MAX_EVIDENCE])
 
 

@@ -9,6 +9,7 @@ from urllib.parse import urljoin
 from probe.catalog import Catalog, FirstParty, Vendor, load_catalog, site_hosts
 from probe.rules.consent_mode import ga_client_ids
 from probe.rules.expect import Expectations, build_expectations, vendor_cmp_category
+from probe.rules.sides import ServerSide, split_sides
 from probe.segment import (
     IdentifierSighting,
     SegmentEvent,
@@ -44,7 +45,8 @@ class Context:
     vendor_hits: list[VendorHit]
     identifiers: list[IdentifierSighting]
     ga_client_ids: set[str]
-    by_index: dict[int, Entry] = field(default_factory=dict)
+    server: ServerSide  # the backend's traffic (browser rules read only ``traffic``: the browser's)
+    by_index: dict[int, Entry] = field(default_factory=dict)  # both sides' entries
     preflight_of: dict[int, Entry] = field(default_factory=dict)  # request index -> its CORS preflight
 
     def phase(self, entry: Entry) -> str:
@@ -84,8 +86,17 @@ class Context:
 def build_context(timeline: Timeline, suite: Suite, catalog: Catalog | None = None) -> Context:
     """Read a recording once for all rules."""
     catalog = catalog or load_catalog()
-    entries = [e for e in timeline.entries if not e.noise and not catalog.is_browser_noise(e.host)]
-    traffic = read_segment(entries, hosts=suite.segment.hosts, destinations=suite.segment.destinations)
+    backend = [e for e in timeline.entries if e.server and not e.noise]
+    entries = [
+        e for e in timeline.entries if not e.server and not e.noise and not catalog.is_browser_noise(e.host)
+    ]
+    # one pass over both sides: settings and apiHosts the browser saw classify the backend's calls too
+    both = read_segment(
+        sorted([*entries, *backend], key=lambda e: e.index),
+        hosts=suite.segment.hosts,
+        destinations=suite.segment.destinations,
+    )
+    traffic, server = split_sides(both, backend)
     vendor_hits: list[VendorHit] = []
     for entry in entries:
         if traffic.kind_of(entry.index) is not None or is_segment_domain(entry.host):
@@ -106,7 +117,8 @@ def build_context(timeline: Timeline, suite: Suite, catalog: Catalog | None = No
         vendor_hits=vendor_hits,
         identifiers=find_identifiers(timeline, entries),
         ga_client_ids=ga_client_ids(timeline, entries),
-        by_index={e.index: e for e in entries},
+        server=server,
+        by_index={e.index: e for e in [*entries, *backend]},
         preflight_of=preflights(entries),
     )
 

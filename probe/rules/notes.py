@@ -16,9 +16,15 @@ _CHOICE_RULES = (
     "denied-destination-loaded",
     "tcf-mismatch",
     "gpp-mismatch",
+    "server-consent-mismatch",
 )
 # Rules that need both choices: what the revoke withdrew, and whether that was signalled and deleted.
-_REVOCATION_RULES = ("event-after-revoke", "revoke-not-signalled", "revoke-no-deletion")
+_REVOCATION_RULES = (
+    "event-after-revoke",
+    "revoke-not-signalled",
+    "revoke-no-deletion",
+    "server-event-after-revoke",
+)
 
 
 def unjudged(ctx: Context, rules: tuple[Rule, ...]) -> list[Unjudged]:
@@ -30,7 +36,7 @@ def unjudged(ctx: Context, rules: tuple[Rule, ...]) -> list[Unjudged]:
                 reason="the recording has no readable entries: no rule had anything to judge", rules=every
             )
         ]
-    if not ctx.entries:
+    if not ctx.entries and not ctx.server.entries:
         count = len(ctx.timeline.entries)
         reason = (
             f"the recording holds only the browser's own background requests ({count}): "
@@ -67,7 +73,7 @@ def unjudged(ctx: Context, rules: tuple[Rule, ...]) -> list[Unjudged]:
 
 def analysis_notes(ctx: Context, gaps: list[Unjudged]) -> list[str]:
     """Why parts of a recording went unjudged, in words for Timeline.notes and the reports."""
-    notes = [gap.reason for gap in gaps]
+    notes = [gap.reason for gap in gaps] + server_notes(ctx)
     if not ctx.timeline.has_phases:
         return notes
     if ctx.traffic.unparseable:
@@ -78,4 +84,30 @@ def analysis_notes(ctx: Context, gaps: list[Unjudged]) -> list[str]:
         )
     if ctx.traffic.events and not ctx.traffic.settings_found and not ctx.suite.segment.destinations:
         notes.append("no Segment settings response was captured and the suite names no destinations")
+    return notes
+
+
+def server_notes(ctx: Context) -> list[str]:
+    """What of the backend's traffic was not judged as this visitor's, and why."""
+    notes = []
+    side = ctx.server
+    if side.other_visitors:
+        count = sum(side.other_visitors.values())
+        indices = ", ".join(str(i) for i in sorted(side.other_visitors)[:10])
+        notes.append(
+            f"{count} server-side event(s) in backend batches (HAR entries {indices}) belong to other "
+            "visitors (not in _probe.visitor.events): left out"
+        )
+    if side.unattributed:
+        indices = ", ".join(str(i) for i in side.unattributed[:10])
+        notes.append(
+            f"{len(side.unattributed)} backend request(s) to Segment (HAR entries {indices}) are not attributed "
+            "to this scenario's visitor (no readable _probe.visitor): their events were not judged"
+        )
+    if side.traffic.unparseable:
+        indices = ", ".join(str(u.entry) for u in side.traffic.unparseable[:10])
+        notes.append(
+            f"{len(side.traffic.unparseable)} unparseable server-side Segment request(s) (HAR entries {indices}): "
+            "their events could not be judged for consent stamps"
+        )
     return notes

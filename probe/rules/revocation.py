@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from probe.findings import EvidenceRef
 from probe.rules.base import Q_FILTERS, Q_PRIVACY_API, Hit, rule
 from probe.rules.context import Context
+from probe.rules.deletion import LOOKED_FOR, deletion_calls
 from probe.rules.evidence import entry_ref, event_ref, note_ref
 from probe.rules.stamps import granted_ids, short_ids, stamp_problems
 from probe.rules.vendors import loader_and_data_findings
@@ -113,26 +114,41 @@ def revoke_not_signalled(ctx: Context) -> Iterator[Hit]:
     phases=(REVOKED,),
     question=Q_PRIVACY_API,
     reference="Audit: Does the Privacy API fire on revocation? / GDPR Art. 17 (erasure), Art. 21 (objection)",
-    summary="The suite's privacy endpoint was not called after the revocation.",
+    summary="Neither the suite's privacy endpoint nor Segment's Privacy API was called after the revocation.",
 )
 def revoke_no_deletion(ctx: Context) -> Iterator[Hit]:
-    """After a revocation the site must call the deletion/suppression endpoint the suite names."""
+    """After a revocation the site (browser or backend) must call for deletion or suppression."""
+    if not ctx.expect.revoked_categories:
+        return
+    found = deletion_calls(ctx)
+    if not found.judgeable or found.done:
+        return
     endpoint = ctx.suite.segment.privacy_endpoint
-    if not endpoint or not ctx.expect.revoked_categories:
-        return
-    calls = [e for e in ctx.entries if endpoint in e.url and ctx.phase(e) == REVOKED]
-    if any(e.status is None or e.status < 400 for e in calls):
-        return
     revoked = short_ids(set(ctx.expect.revoked_categories))
-    if calls:
-        message = f"The privacy endpoint was called after the revocation of {revoked} but failed."
-        evidence = [entry_ref(e, f"HTTP {e.status}") for e in calls[:10]]
+    looked_for = f"the privacy endpoint ({endpoint!r}) or {LOOKED_FOR}" if endpoint else LOOKED_FOR
+    skipped = (
+        f" {len(found.unattributed)} backend call(s) in after-revoke were not attributed to this visitor and "
+        "were not counted."
+        if found.unattributed
+        else ""
+    )
+    evidence: list[EvidenceRef]
+    if found.calls:
+        what = "the privacy endpoint" if endpoint and all(endpoint in e.url for e in found.calls) else (
+            "the deletion call"
+        )
+        message = f"{what[0].upper()}{what[1:]} was called after the revocation of {revoked} but failed.{skipped}"
+        evidence = [
+            entry_ref(e, f"HTTP {e.status}" if e.status is not None else "no answer recorded")
+            for e in found.calls[:10]
+        ]
     else:
         message = (
-            f"No request to the privacy endpoint ({endpoint!r}) followed the revocation of {revoked}; "
-            "revoking must trigger Segment's deletion or suppression, not just a local opt-out."
+            f"No request to {looked_for} followed the revocation of {revoked}; "
+            f"revoking must trigger Segment's deletion or suppression, not just a local opt-out.{skipped}"
         )
-        evidence = [note_ref(f"no request URL containing {endpoint!r} in after-revoke")]
+        evidence = [note_ref(f"no request to {looked_for} in after-revoke")]
+        evidence += [entry_ref(e, "not attributed to this visitor") for e in found.unattributed[:5]]
     yield Hit(message, evidence, REVOKED)
 
 

@@ -16,7 +16,7 @@ from probe.segment.body import (
     pixel_payload,
 )
 from probe.segment.endpoints import Kind, event_type_for_path, wire_call
-from probe.timeline import Entry
+from probe.timeline import BROWSER, SERVER, Entry
 
 CONSENT_UPDATED = "Segment Consent Preference Updated"
 # library names of Segment's server-side sources (context.library.name)
@@ -71,6 +71,7 @@ class SegmentEvent:
     batch_index: int | None = None  # position in batch[], None for single-event requests
     payload: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     created: float | None = None  # the event's own ``timestamp`` (epoch seconds), next to its wire time
+    side: str = BROWSER  # SERVER when the site's backend sent it (its entry's ``_probe.side``)
 
     @property
     def stamped(self) -> bool:
@@ -86,6 +87,11 @@ class SegmentEvent:
     def from_server_library(self) -> bool:
         """True when a server-side Segment library produced the event."""
         return (self.library or "").lower() in SERVER_LIBRARIES
+
+    @property
+    def server_side(self) -> bool:
+        """True for a server-side event: the backend's entry, or (in a foreign HAR) a server library's."""
+        return self.side == SERVER or self.from_server_library
 
 
 @dataclass(frozen=True)
@@ -182,6 +188,7 @@ def make_event(
         batch_index=batch_index,
         payload=payload,
         created=event_time(payload.get("timestamp")),
+        side=entry.side,
     )
 
 

@@ -46,6 +46,10 @@ CONTRACT_IDS = (
     "tcf-mismatch",
     "gpp-mismatch",
     "gpc-ignored",
+    "server-consent-missing",
+    "server-consent-mismatch",
+    "server-event-after-revoke",
+    "identity-consent-conflict",
 )
 
 

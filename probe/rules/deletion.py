@@ -1,0 +1,82 @@
+"""Deletion and suppression calls after a revocation: the suite's privacy endpoint, or Segment's Privacy API.
+
+Segment's Public API creates a regulation with ``POST https://api.segmentapis.com/regulations`` (or
+``/regulations/sources/<id>``, ``/regulations/cloudsources/<id>``; EU workspaces on
+``eu1.api.segmentapis.com``); the deprecated Config API used
+``POST https://platform.segmentapis.com/v1beta/workspaces/<slug>/regulations`` (segment-wire §6).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from probe.rules.context import Context
+from probe.segment.events import request_body
+from probe.timeline import REVOKED, Entry
+
+PRIVACY_API_HOSTS = ("api.segmentapis.com", "eu1.api.segmentapis.com")
+LEGACY_HOST = "platform.segmentapis.com"
+_REGULATION = re.compile(r"^/regulations(/(sources|cloudsources)/[^/]+)?/?$")
+_LEGACY_REGULATION = re.compile(r"^/v1beta/workspaces/[^/]+/regulations/?$")
+LOOKED_FOR = (
+    "Segment's Privacy API (POST https://api.segmentapis.com/regulations or /regulations/sources/<id>, "
+    "also on eu1.api.segmentapis.com)"
+)
+
+
+def is_regulation_request(entry: Entry) -> bool:
+    """True for a request creating a deletion or suppression regulation in Segment's Public API."""
+    if entry.method.upper() != "POST":
+        return False
+    host, path = entry.host, entry.path
+    if not (
+        (host in PRIVACY_API_HOSTS and _REGULATION.match(path))
+        or (host == LEGACY_HOST and _LEGACY_REGULATION.match(path))
+    ):
+        return False
+    body = request_body(entry)
+    if body.ok and isinstance(body.data, dict):
+        kind = body.data.get("regulationType", body.data.get("regulation_type"))
+        # UNSUPPRESS lifts a suppression: the opposite of what a revocation asks for
+        if isinstance(kind, str) and kind.upper() == "UNSUPPRESS":
+            return False
+    return True
+
+
+def answered(entry: Entry) -> bool:
+    """True when the call was answered without an error status (< 400)."""
+    return entry.status is not None and entry.status < 400
+
+
+@dataclass(frozen=True)
+class DeletionCalls:
+    """The deletion calls of the revoke phase, and what the recording lets the rule judge."""
+
+    calls: list[Entry]  # this visitor's calls in after-revoke: the browser's, and the backend's attributed
+    unattributed: list[Entry]  # backend calls in after-revoke not attributed to this visitor (not counted)
+    judgeable: bool  # a privacy endpoint is named, the backend was recorded, or the Privacy API was seen
+
+    @property
+    def done(self) -> list[Entry]:
+        """The calls that were answered without an error."""
+        return [e for e in self.calls if answered(e)]
+
+
+def is_deletion_call(ctx: Context, entry: Entry) -> bool:
+    """True for a call to the suite's privacy endpoint or a Privacy API regulation."""
+    endpoint = ctx.suite.segment.privacy_endpoint
+    return bool(endpoint and endpoint in entry.url) or is_regulation_request(entry)
+
+
+def deletion_calls(ctx: Context) -> DeletionCalls:
+    """Deletion calls in after-revoke, from either side of the site."""
+    every = sorted([*ctx.entries, *ctx.server.entries], key=lambda e: e.index)
+    found = [e for e in every if is_deletion_call(ctx, e)]
+    revoked = [e for e in found if ctx.phase(e) == REVOKED]
+    calls = [e for e in revoked if not e.server or e.visitor is not None]
+    unattributed = [e for e in revoked if e.server and e.visitor is None]
+    # A browser recording cannot show a backend's call: with no endpoint named and nothing of the
+    # backend recorded, silence is no evidence (the rule stays quiet and the checklist says not tested).
+    judgeable = bool(ctx.suite.segment.privacy_endpoint) or ctx.server.recorded or bool(found)
+    return DeletionCalls(calls, unattributed, judgeable)
