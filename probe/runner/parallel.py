@@ -9,6 +9,7 @@ scenario and let out in the suite's order: a log reads the same whatever finishe
 
 from __future__ import annotations
 
+import math
 import os
 import queue
 import threading
@@ -29,18 +30,26 @@ MAX_DEFAULT_WORKERS = 4
 
 
 def default_workers(jobs: int) -> int:
-    """Workers when the user names none: one per core, as memory allows, up to four and the jobs."""
+    """Workers when the user names none: the cores other work leaves idle, as memory allows, up to 4."""
     # A scenario keeps a core busy only while pages load and script runs; most of its time is settle
-    # windows (benchmarks/suite_scaling.py). More workers than cores would still shorten a run, but
-    # page scripts then queue for the CPU, and a site's own timers (a batch flushed 500 ms after
-    # an event, a beacon on pagehide) can cross a phase mark: findings must not depend on load.
+    # windows, so more workers than cores would still shorten a run (benchmarks/suite_scaling.py).
+    # But a quiet window is only meaningful while the page gets the CPU it asks for: starved, a page
+    # stays silent while it parses a bundle, probe takes that for quiet and reads the page's batching
+    # before the page has set it up, and a site's own timers cross phase marks. On a 2-core machine
+    # loaded by other work (1-minute load 15-20), 2 and 4 workers changed a batching fixture's
+    # findings where 1 worker did not, so the default never goes past the cores the load leaves idle.
     cores = _cores()
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:  # not every platform can tell
+        busy = 0.0
+    idle = math.ceil(cores - busy)  # a core counts as taken only once a whole one is busy
     try:
         free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError):  # not every platform names these
         free = WORKER_BYTES * MAX_DEFAULT_WORKERS
     by_memory = max(1, free // WORKER_BYTES)
-    return max(1, min(jobs, cores, by_memory, MAX_DEFAULT_WORKERS))
+    return max(1, min(jobs, idle, by_memory, MAX_DEFAULT_WORKERS))
 
 
 def _cores() -> int:

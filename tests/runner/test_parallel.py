@@ -112,8 +112,18 @@ def test_release_all_lets_out_the_lines_of_jobs_finished_after_one_never_started
 GIB = 1024**3
 
 
-def machine(monkeypatch: pytest.MonkeyPatch, cores: int | None, free_bytes: int | None) -> None:
-    """Pretend to be a machine with ``cores`` usable cores and ``free_bytes`` of free memory."""
+def machine(
+    monkeypatch: pytest.MonkeyPatch, cores: int | None, free_bytes: int | None, load: float | None = 0.0
+) -> None:
+    """Pretend to be a machine with ``cores`` usable cores, ``free_bytes`` free and a 1-minute ``load``."""
+    if load is None:
+
+        def unknown() -> tuple[float, float, float]:
+            raise OSError("no load average here")
+
+        monkeypatch.setattr(os, "getloadavg", unknown)
+    else:
+        monkeypatch.setattr(os, "getloadavg", lambda: (load, 0.0, 0.0))
     if cores is None:
         monkeypatch.delattr(os, "sched_getaffinity", raising=False)
         monkeypatch.setattr(os, "cpu_count", lambda: None)
@@ -149,6 +159,25 @@ def test_default_workers_bounds(
 ) -> None:
     machine(monkeypatch, cores, free_bytes)
     assert default_workers(jobs) == expected
+
+
+@pytest.mark.parametrize(
+    ("cores", "load", "expected"),
+    [
+        (2, 0.9, 2),  # less than a whole core busy: still every core
+        (2, 1.0, 1),
+        (2, 1.5, 1),
+        (2, 17.5, 1),  # other work has every core: one, never none
+        (8, 3.2, 4),  # four cores idle
+        (8, 5.0, 3),
+        (8, None, 4),  # load unknown: cores decide
+    ],
+)
+def test_default_workers_leaves_the_cores_other_work_uses(
+    monkeypatch: pytest.MonkeyPatch, cores: int, load: float | None, expected: int
+) -> None:
+    machine(monkeypatch, cores, 64 * GIB, load)
+    assert default_workers(10) == expected
 
 
 def test_costliest_scenarios_are_the_ones_with_more_phases_and_pages() -> None:
