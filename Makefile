@@ -34,6 +34,7 @@ test: setup
 
 bench: setup
 	$(PY) benchmarks/scenario_overhead.py
+	$(PY) benchmarks/suite_scaling.py
 	$(PY) benchmarks/har_throughput.py --mb 100
 
 clean:
