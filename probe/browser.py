@@ -155,6 +155,7 @@ def context_options(
     *,
     gpc: bool = False,
     http_credentials: tuple[str, str] | None = None,
+    credentials_origin: str | None = None,
     remote: bool = False,
 ) -> dict[str, Any]:
     """new_context() options that route a context through the proxy under its own user and secret.
@@ -175,4 +176,7 @@ def context_options(
     if http_credentials is not None:
         # basic auth in front of a staging site; Playwright answers its 401 challenge
         options["http_credentials"] = {"username": http_credentials[0], "password": http_credentials[1]}
+        if credentials_origin:
+            # only the site asks for them: a third party's 401 challenge must not get the staging login
+            options["http_credentials"]["origin"] = credentials_origin
     return options

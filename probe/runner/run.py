@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Playwright
 from playwright.sync_api import Error as PlaywrightError
@@ -246,7 +247,12 @@ class Runner:
         """A fresh browser context whose traffic the proxy tags with ``user``."""
         remote = self.endpoint is not None
         options = context_options(
-            self.proxy.server, user, gpc=gpc, http_credentials=self.http_credentials, remote=remote
+            self.proxy.server,
+            user,
+            gpc=gpc,
+            http_credentials=self.http_credentials,
+            credentials_origin=_origin(self.suite.start_url),
+            remote=remote,
         )
         context = self.browser.new_context(**options)
         if remote:
@@ -337,6 +343,13 @@ class _Lane:
             with contextlib.suppress(PlaywrightError):
                 self.browser.close()
             self.browser = None
+
+
+def _origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, without any login in it."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{port}"
 
 
 def _write_whole(path: Path, write: Callable[[Path], object], unwritten: dict[str, str]) -> None:

@@ -213,3 +213,15 @@ def test_only_the_runs_own_basic_auth_login_is_masked_in_the_har() -> None:
     assert har["log"]["_probe"]["http_credentials"] == {"masked": 1, "as": MASKED_CREDENTIALS}
     assert "staging-pass" not in json.dumps(har)
 
+
+
+def test_the_staging_login_is_offered_only_to_the_sites_origin() -> None:
+    from probe.browser import context_options
+    from probe.runner.run import _origin
+
+    origin = _origin("https://user:pw@Shop.test:8443/product.html?x=1")
+    options = context_options(
+        "http://127.0.0.1:1", "ctx", http_credentials=("user", "pw"), credentials_origin=origin
+    )
+    # a third party's 401 challenge must not get the staging password
+    assert options["http_credentials"] == {"username": "user", "password": "pw", "origin": "https://shop.test:8443"}
