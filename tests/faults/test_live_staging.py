@@ -220,8 +220,9 @@ def test_the_staging_login_is_offered_only_to_the_sites_origin() -> None:
     from probe.runner.run import _origin
 
     origin = _origin("https://user:pw@Shop.test:8443/product.html?x=1")
-    options = context_options(
-        "http://127.0.0.1:1", "ctx", http_credentials=("user", "pw"), credentials_origin=origin
-    )
+    with CaptureProxy(Router([], [], offline=True)) as proxy:  # context options need a running proxy's login
+        options = context_options(
+            proxy.server, "ctx", http_credentials=("user", "pw"), credentials_origin=origin
+        )
     # a third party's 401 challenge must not get the staging password
     assert options["http_credentials"] == {"username": "user", "password": "pw", "origin": "https://shop.test:8443"}
