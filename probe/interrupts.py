@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,8 +52,11 @@ def received() -> str | None:
 
 
 def _stop_now(why: str) -> None:
-    # the user wants out now, but the CA key must still not outlive the run
+    # the user wants out now, but the CA key must still not outlive the run, nor a backend it started
     ca.discard_owned()
+    backends = sys.modules.get("probe.runner.backend")  # loaded only by a run that has a backend
+    if backends is not None:
+        backends.kill_all()
     os.write(2, f"probe: {why}: stopped at once; the evidence may be incomplete\n".encode())
     os._exit(2)
 

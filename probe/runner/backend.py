@@ -28,6 +28,14 @@ from probe.suite import Backend
 LOG_NAME = "backend.log"
 LOOPBACK_NAMES = "127.0.0.1,localhost,::1"
 STOP_GRACE_S = 5.0
+_groups: set[int] = set()  # process groups of running backends: killed even when probe must stop at once
+
+
+def kill_all() -> None:
+    """Kill every backend still running (probe is exiting without its usual clean-up)."""
+    for group in list(_groups):
+        with contextlib.suppress(OSError):
+            os.killpg(group, signal.SIGKILL)
 
 
 class BackendError(RuntimeError):
@@ -115,6 +123,7 @@ class BackendProcess:
             except OSError as exc:
                 self.stop()
                 raise BackendError(f"backend command {argv[0]!r} could not start: {exc.strerror or exc}") from exc
+            _groups.add(self._process.pid)
         self._wait_ready()
 
     def _wait_ready(self) -> None:
@@ -176,6 +185,7 @@ class BackendProcess:
             # children that outlived the leader are in its group still
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
+            _groups.discard(process.pid)
         if self._log is not None:
             self._log.close()
             self._log = None

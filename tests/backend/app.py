@@ -3,8 +3,8 @@
 POST /api/checkout sends the visitor's `Order Completed` (ids and consent from its cookies) through the
 proxy; through probe's loopback ingestion endpoint (PROBE_SEGMENT_HOST), one batch holding an event of
 the visitor and one of a stranger; then it calls a host that no route or sink answers. GET answers
-with the Host header and path it got. BACKEND_MODE=crash exits at once, silent never listens, spawn
-starts a child first.
+with the Host header and path it got. BACKEND_MODE=batch sends Order Completed alone, batched by the
+library (every 6 s, never flushed); crash exits at once, silent never listens, spawn starts a child.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ from segment.analytics import Client
 from segment.analytics.request import post
 
 MODE = os.environ.get("BACKEND_MODE", "serve")
-via_proxy = Client("TESTWRITEKEY", sync_mode=True)
+# batch: the library's own batching (an upload every 6 s, no flush), as a backend that never flushes;
+# longer than any of probe's quiet windows and than the steps between a click and the next phase mark
+via_proxy = Client("TESTWRITEKEY", upload_interval=6.0) if MODE == "batch" else Client("TESTWRITEKEY", sync_mode=True)
 
 
 def event(name: str, anonymous_id: str, stamp: dict[str, Any]) -> dict[str, Any]:
@@ -57,6 +59,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/api/checkout" and anonymous_id:
             stamp = consent(jar)
             via_proxy.track(anonymous_id=anonymous_id, user_id=user_id, event="Order Completed", context={"consent": stamp})
+            if MODE == "batch":
+                self.reply(answer)
+                return
             # one batch, the library's own wire call through the ingestion endpoint: the visitor's and a stranger's
             post(
                 "TESTWRITEKEY",
@@ -67,8 +72,11 @@ class Handler(BaseHTTPRequestHandler):
                 answer["elsewhere"] = requests.get("https://elsewhere.example/collect", timeout=10).status_code
             except requests.RequestException as exc:
                 answer["elsewhere"] = str(exc)
-        self.send_response(200)
+        self.reply(answer)
+
+    def reply(self, answer: dict[str, Any]) -> None:
         payload = json.dumps(answer).encode()
+        self.send_response(200)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(payload)))
         self.end_headers()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 import requests
 
 from probe.capture import BACKEND_CONTEXT, CaptureProxy, Router
-from probe.runner.backend import BackendError, BackendProcess, free_port
+from probe.runner.backend import BackendError, BackendProcess, free_port, kill_all
 from probe.suite import Backend
 
 APP = Path(__file__).resolve().parent / "app.py"
@@ -190,3 +191,22 @@ def test_stopping_the_backend_leaves_no_orphan(tmp_path: Path) -> None:
     assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
     assert not trust.exists()  # the certificate copy goes with it
     assert backend.crashed() is None
+
+
+def test_a_hard_stop_kills_the_backend_and_its_children(tmp_path: Path) -> None:
+    # probe exiting at once (a second Ctrl-C) skips the usual clean-up: interrupts calls kill_all
+    pid_file = tmp_path / "child.pid"
+    address = ("127.0.0.1", free_port())
+    with CaptureProxy(Router(offline=True, backend_prefixes=[PREFIX], backend_address=address)) as proxy:
+        backend = BackendProcess(
+            spec(env={"BACKEND_MODE": "spawn", "CHILD_PID_FILE": str(pid_file)}), address, tmp_path, tmp_path
+        )
+        backend.start(proxy)
+        child = int(pid_file.read_text())
+        kill_all()
+        deadline = time.monotonic() + 10
+        while backend.crashed() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert backend.crashed() == f"backend exited with signal 9 during the run (see {tmp_path / 'backend.log'})"
+        backend.stop()
+    assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]

@@ -135,3 +135,30 @@ def test_a_backend_that_never_listens_is_exit_2_with_one_line(tmp_path: Path) ->
     assert re.fullmatch(
         r"probe: backend did not listen on 127\.0\.0\.1:\d+ within 1 s \(see .*/run/backend\.log\)\n", result.stderr
     ), result.stderr
+
+
+def test_a_batching_backend_is_waited_for_so_its_events_keep_their_phase(tmp_path: Path) -> None:
+    # the library sends every 6 s and is never flushed: the checkout right before the revoke click and
+    # the one that ends the scenario must still land in their own phase, and in this scenario's HAR
+    path = suite_file(tmp_path, ["revoke"], {"BACKEND_MODE": "batch"})
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["backend"]["flush_ms"] = 8000
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = tmp_path / "run"
+    result = run("run", path, "--run-dir", out)
+    assert result.returncode == 0, result.stderr
+    har = read_har(out / "revoke")
+    granted = {"necessary": True, "analytics": True, "marketing": True}
+    withdrawn = {"necessary": True, "analytics": False, "marketing": False}
+    stamps = []
+    for entry in server_entries(har):
+        body = json.loads(entry["request"]["postData"]["text"])
+        assert entry["_probe"]["visitor"]["events"] == list(range(len(body["batch"])))
+        stamps += [(entry["pageref"], e["event"], e["context"]["consent"]["categoryPreferences"]) for e in body["batch"]]
+    assert stamps == [("after-consent", "Order Completed", granted)] * 2 + [
+        ("after-revoke", "Order Completed", withdrawn)
+    ] * 2
+    assert not (out / "server-unattributed.har").exists()
+    for page in har["log"]["pages"][1:]:
+        checkout_waits = [w for w in page["_probe"]["waits"] if w["after"] == "click #checkout"]
+        assert checkout_waits and {w["reason"] for w in checkout_waits} == {"delivery delay"}
