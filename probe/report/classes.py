@@ -46,7 +46,7 @@ class ClassStyle:
 _FIXED = {
     "segment": ClassStyle("Segment", "#1f9d6b", 0),
     # the site's backend (to Segment, its Privacy API or anywhere): a lane of its own under Segment's
-    "server": ClassStyle("Server side (backend)", "#0b7285", 5),
+    "server": ClassStyle("Server side", "#0b7285", 5),
     "first-party": ClassStyle("First party", "#2f6fd6", 30),
     "third-party": ClassStyle("Other third party", "#5c6370", 40),
     "blocked": ClassStyle("Blocked (offline)", "#3d3d3d", 50, hollow=True),

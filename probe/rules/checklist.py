@@ -317,7 +317,7 @@ def _privacy_api(judged: list[Judged], suite: Suite) -> ChecklistItem:
     refs = [
         _tag(j.name, EvidenceRef(entry=e.index, url=e.url, excerpt=f"HTTP {e.status}"))
         for j in revoked
-        for e in found[j.name].done[:1]
+        for e in found[j.name].done[:2]  # the browser's call and the backend's, when both happened
     ]
     missing = [j.name for j in revoked if not found[j.name].done]
     if missing:  # no violation, but no call either (e.g. inside a window of doubt, or not judgeable)

@@ -188,7 +188,7 @@ def test_the_html_timeline_has_a_server_side_lane(tmp_path: Path) -> None:
     out = tmp_path / "out"
     CliRunner().invoke(main, ["replay", str(SERVER / "revoke-deleted.har"), "--out", str(out)])
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert ">Server side (backend)<" in html
+    assert ">Server side<" in html
 
 
 def test_a_failed_or_unattributed_privacy_api_call_does_not_count(tmp_path: Path) -> None:
