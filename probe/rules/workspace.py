@@ -48,7 +48,7 @@ def consent_disabled(ws: Workspace) -> Iterator[Hit]:
     message = (
         "The source has no consent settings at all: no top-level consentSettings and no destination with "
         "consent categories. Segment's Consent Management is off for it, so whatever the visitor chose, "
-        f"Segment forwards events to all {count} of its destination(s)."
+        f"Segment forwards events to every destination of the source ({count} now)."
     )
     yield Hit(message, [EvidenceRef(entry=settings.entry, url=settings.url, excerpt="consentSettings: absent")])
 

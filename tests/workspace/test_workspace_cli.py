@@ -51,7 +51,7 @@ def unknown(name: str, what: str, pronoun: str) -> str:
 DISABLED = (
     "The source has no consent settings at all: no top-level consentSettings and no destination with "
     "consent categories. Segment's Consent Management is off for it, so whatever the visitor chose, "
-    "Segment forwards events to all 2 of its destination(s)."
+    "Segment forwards events to every destination of the source (2 now)."
 )
 
 # fixture -> (exit code, [(rule, severity, message)]) with --suite tests/workspace/suite.yaml
