@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from probe.findings import EvidenceRef
+from probe.findings import EvidenceRef, Severity
 from probe.rules.base import Q_SERVER_SIDE, Hit, rule
 from probe.rules.context import Context
 from probe.rules.evidence import event_ref
-from probe.rules.server import label
+from probe.rules.server import expected_stamp, label
 from probe.rules.stamps import granted_ids, short_ids
 from probe.segment import SegmentEvent
 from probe.timeline import PHASES
@@ -137,9 +137,15 @@ def _conflict(
         f"({'; '.join(parts)}; server {label(server_event)} against browser {label(browser_event)}). "
         "Segment merges the profiles and by default keeps the most permissive consent."
     )
+    expected = expected_stamp(ctx, phase)
+    severity: Severity | None = None
+    if expected is not None and all(expected.get(i) is True for i in server_more | browser_more):
+        # the more permissive side grants only what the visitor chose: the merged profile is still right
+        severity = "warning"
+        message += " The more permissive side grants only what the visitor chose."
     cited = {e.entry: e for pair in pairs for e in pair}
     evidence: list[EvidenceRef] = [event_ref(e) for _, e in sorted(cited.items())][:MAX_EVIDENCE]
-    yield Hit(message, evidence, phase)
+    yield Hit(message, evidence, phase, severity)
 
 
 RULES = (identity_consent_conflict,)

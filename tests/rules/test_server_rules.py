@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from probe.cli import main
 from probe.judge import Judged, judge_har
 from probe.rules.deletion import is_regulation_request
+from probe.suite import Suite
 from probe.timeline import Entry
 
 SERVER = Path(__file__).resolve().parents[1] / "golden" / "har" / "server"
@@ -263,3 +264,61 @@ def _entry(method: str, url: str, body: bytes | None = None) -> Entry:
 )
 def test_what_counts_as_a_privacy_api_regulation(method: str, url: str, body: bytes | None, expected: bool) -> None:
     assert is_regulation_request(_entry(method, url, body)) is expected
+
+
+def suite(model: str) -> Suite:
+    return Suite.model_validate(
+        {
+            "name": "server",
+            "start_url": "https://shop.test/",
+            "consent_model": model,
+            "categories": {
+                "necessary": {"segment": ["necessary"], "required": True},
+                "analytics": {"segment": ["analytics"], "vendor_categories": ["analytics"]},
+                "marketing": {"segment": ["marketing"], "vendor_categories": ["marketing"]},
+            },
+        }
+    )
+
+
+def test_before_an_opt_out_decision_server_events_are_not_judged() -> None:
+    judged = judge_har(SERVER / "no-consent.har", suite("opt-out"))
+    assert findings(judged) == [("server-consent-missing", "error", "after-consent", [5])]
+
+
+def test_a_server_stamp_withholding_an_accepted_category_is_a_warning(tmp_path: Path) -> None:
+    document = builder().files()["stamped.har"]
+    batch = document["log"]["entries"][5]
+    body = json.loads(batch["request"]["postData"]["text"])
+    body["batch"][0]["context"]["consent"]["categoryPreferences"]["marketing"] = False
+    batch["request"]["postData"]["text"] = json.dumps(body)
+    path = write(tmp_path, "withheld.har", document)
+    judged = judge_har(path, None)
+    assert (judged.result.status, findings(judged)) == (
+        "pass",
+        [
+            ("server-consent-mismatch", "warning", "after-consent", [5]),
+            # the browser's stamp is the more permissive one, and it is the visitor's choice
+            ("identity-consent-conflict", "warning", "after-consent", [4, 5]),
+        ],
+    )
+    assert judged.result.findings[1].message.endswith(
+        "the browser is more permissive (the browser's stamp grants marketing, which the server-side one "
+        "denies; server track 'Order Completed' against browser page 'Home'). Segment merges the profiles and "
+        "by default keeps the most permissive consent. The more permissive side grants only what the visitor "
+        "chose."
+    )
+    assert judged.result.findings[0].message == (
+        "The backend's consent stamp differs from the visitor's choice in force when it was sent (after-consent): "
+        "the stamp on track 'Order Completed' does not grant marketing, which the visitor accepted (events will "
+        "be dropped)."
+    )
+    out = tmp_path / "out"
+    assert CliRunner().invoke(main, ["replay", str(path), "--out", str(out)]).exit_code == 0
+    items = {i["id"]: i for i in json.loads((out / "report.json").read_text(encoding="utf-8"))["checklist"]}
+    assert items["server-side-consent"]["answer"] == "yes"
+    assert items["server-side-consent"]["detail"] == (
+        "All 2 server-side event(s) sent where the visitor's choice is known carried categoryPreferences granting "
+        "nothing it denies; 2 warning(s) (identity-consent-conflict, server-consent-mismatch): stamps withhold an "
+        "accepted category."
+    )
