@@ -1,8 +1,9 @@
 """A bare Playwright script doing a suite's clicks: the baseline probe's benchmarks compare against.
 
-It drives the same browser through the same pages and banner clicks, serving the same offline files
-through ``page.route`` (no proxy, no evidence, no checks), and waits for network idle where probe
-waits for its quiet window. Run as a script it does the demo suite's scenarios ``--copies`` times over
+It drives the same browser through the same pages, banner clicks and suite actions (the demo's "Add
+to cart" and "Buy now"), serving the same offline files through ``page.route`` (no proxy, no evidence,
+no checks, no backend: the shop's /api/ calls get a 404), and waits for network idle where probe
+waits for its quiet window (and, after "Buy now", for its backend's flush). Run as a script it does the demo suite's scenarios ``--copies`` times over
 in one browser, one after the other, and prints its wall time:
 
     .venv/bin/python benchmarks/bare_baseline.py [--copies 10]
@@ -38,20 +39,27 @@ def bare_scenarios(browser: Browser, suite: Suite) -> float:
     def serve(route: Route) -> None:
         req = route.request
         answer = router.answer(req.method, req.url, {k.lower(): v for k, v in req.headers.items()})
+        # no backend runs here: the shop's /api/ calls get the offline routes' 404
         assert answer is not None
         route.fulfill(status=answer.status, headers=answer.headers, body=answer.body)
 
+    def actions(page: Page, url: str) -> None:
+        # the suite's clicks on this page (the demo's: add to cart, then buy), as probe does them
+        for action in suite.actions:
+            if action.click is not None and action.page in (None, "every", url):
+                if action.page is not None or url == suite.pages[-1]:
+                    page.click(action.click)
+                    page.wait_for_load_state("networkidle")
+
     def act_here(page: Page) -> None:
         # probe does the suite's actions on the page the visitor is on right after each decision
-        page.click("#add-to-cart")
-        page.wait_for_load_state("networkidle")
+        actions(page, suite.pages[-1])
 
     def browse(page: Page) -> None:
         for url in suite.pages:
             page.goto(url)
-            if url.endswith("product.html"):
-                page.click("#add-to-cart")
             page.wait_for_load_state("networkidle")
+            actions(page, url)
 
     def prefs(page: Page, reopen: bool, grant: dict[str, bool]) -> None:
         page.click('[data-cc="show-preferencesModal"]' if reopen else '#cc-main .cm [data-role="show"]')
