@@ -20,8 +20,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 
-from probe.capture import ca
-
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # how long a run may take to wind up after an interrupt (a Playwright call ends at its own timeout)
 GRACE_S = 90.0
@@ -52,6 +50,8 @@ def received() -> str | None:
 
 
 def _stop_now(why: str) -> None:
+    from probe.capture import ca  # here, not at the top: commands without a proxy skip mitmproxy's import
+
     # the user wants out now, but the CA key must still not outlive the run, nor a backend it started
     ca.discard_owned()
     backends = sys.modules.get("probe.runner.backend")  # loaded only by a run that has a backend
