@@ -317,8 +317,9 @@ def _check_address(value: str) -> str:
 class Backend(_Strict):
     """The site's backend: probe starts it (``command``) or the user did; its traffic goes through the proxy."""
 
-    # argv, run from the suite file's folder; `python` is probe's own interpreter. None: already running
+    # argv, run in `cwd`; `python` is probe's own interpreter. None: already running
     command: list[Annotated[str, Field(min_length=1)]] | None = Field(default=None, min_length=1)
+    cwd: Path | None = None  # relative to the suite file; default its folder (made absolute at load)
     # where it listens; with a command and no address probe picks a free loopback port (env PORT)
     address: Annotated[str, AfterValidator(_check_address)] | None = None
     # site URL prefixes the proxy forwards to it (https://shop.test/api/)
@@ -566,6 +567,13 @@ def load_suite(path: str | Path, *, routes_must_exist: bool = True) -> Suite:
                     where = f":{line}" if line else ""
                     raise SuiteError(f"{path}{where}: field offline.routes.{i}.{kind}: {problem}")
                 setattr(route, kind, full)
+    if suite.backend is not None:
+        cwd = (base / (suite.backend.cwd or ".")).resolve()
+        if routes_must_exist and not cwd.is_dir():
+            line = lines.get(("backend", "cwd")) or lines.get(("backend",))
+            where = f":{line}" if line else ""
+            raise SuiteError(f"{path}{where}: field backend.cwd: no such folder {cwd}")
+        suite.backend.cwd = cwd  # the suite.json of the evidence names where it ran
     suite.path = path.resolve()
     suite.sha256 = hashlib.sha256(raw).hexdigest()
     return suite

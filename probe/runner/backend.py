@@ -77,6 +77,8 @@ class BackendProcess:
 
     def environment(self, proxy: CaptureProxy) -> dict[str, str]:
         """What the backend needs to reach Segment through the proxy (the secret is in the proxy URL)."""
+        if self.env:
+            return self.env  # made once: the certificate copy is deleted by stop()
         login = proxy.login(BACKEND_CONTEXT)
         host = login["server"].removeprefix("http://")
         proxy_url = f"http://{login['username']}:{login['password']}@{host}"
@@ -192,6 +194,7 @@ class BackendProcess:
         if self._trust_dir is not None:
             shutil.rmtree(self._trust_dir, ignore_errors=True)
             self._trust_dir = None
+            self.env = {}  # it named the deleted copy
 
 
 def _answers(address: tuple[str, int]) -> bool:

@@ -35,7 +35,8 @@ class ServerSide:
         assert suite.backend is not None
         self.suite, self.run_dir, self.progress = suite, run_dir, progress
         self.address = address_of(suite.backend)
-        base = suite.path.parent if suite.path is not None else Path.cwd()
+        # load_suite made cwd absolute; a suite built in code without one runs where its file is
+        base = suite.backend.cwd or (suite.path.parent if suite.path is not None else Path.cwd())
         self.process = BackendProcess(suite.backend, self.address, base, run_dir or _scratch())
         self.started = time.time()
         self._lock = threading.Lock()

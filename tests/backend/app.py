@@ -4,7 +4,7 @@ POST /api/checkout sends the visitor's `Order Completed` (ids and consent from i
 proxy; through probe's loopback ingestion endpoint (PROBE_SEGMENT_HOST), one batch holding an event of
 the visitor and one of a stranger; then it calls a host that no route or sink answers. GET answers
 with the Host header and path it got. BACKEND_MODE=batch sends Order Completed alone, batched by the
-library (every 6 s, never flushed); crash exits at once, silent never listens, spawn starts a child.
+library (every 6 s, never flushed); die exits at the first checkout after consent; crash exits at once, silent never listens, spawn starts a child.
 """
 
 from __future__ import annotations
@@ -56,6 +56,10 @@ class Handler(BaseHTTPRequestHandler):
         jar = cookies(self.headers.get("cookie"))
         anonymous_id, user_id = jar.get("ajs_anonymous_id"), jar.get("ajs_user_id")
         answer: dict[str, Any] = {"anonymous_id": anonymous_id}
+        if self.path == "/api/checkout" and anonymous_id and MODE == "die":
+            sys.stderr.write("backend: out of memory\n")
+            sys.stderr.flush()
+            os._exit(5)
         if self.path == "/api/checkout" and anonymous_id:
             stamp = consent(jar)
             via_proxy.track(anonymous_id=anonymous_id, user_id=user_id, event="Order Completed", context={"consent": stamp})

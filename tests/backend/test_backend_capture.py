@@ -8,6 +8,7 @@ prefixes reach it alone.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -83,8 +84,6 @@ def test_the_backends_analytics_python_is_recorded_under_its_own_user(
         "c.track(anonymous_id='anon-1', event='Order Completed')\n"
     )
     env = {**os.environ, **backend.env}
-    import subprocess
-
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
     assert urls(proxy, BACKEND_CONTEXT) == [("POST", "https://api.segment.io/v1/batch", 200, "sink")]
 
@@ -210,3 +209,39 @@ def test_a_hard_stop_kills_the_backend_and_its_children(tmp_path: Path) -> None:
         assert backend.crashed() == f"backend exited with signal 9 during the run (see {tmp_path / 'backend.log'})"
         backend.stop()
     assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
+
+
+def test_a_backend_the_user_started_is_told_its_environment(tmp_path: Path) -> None:
+    from http.server import HTTPServer, SimpleHTTPRequestHandler
+    from threading import Thread
+
+    from probe.runner.run import router_for
+    from probe.runner.server_side import ServerSide
+    from probe.suite import Suite
+
+    server = HTTPServer(("127.0.0.1", 0), SimpleHTTPRequestHandler)
+    Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    suite = Suite.model_validate(
+        {
+            "name": "shop",
+            "start_url": "https://shop.test/",
+            "categories": {"necessary": {"required": True}, "analytics": {}, "marketing": {}},
+            "backend": {"address": f"127.0.0.1:{port}", "forward": [PREFIX]},
+        }
+    )
+    lines: list[str] = []
+    side = ServerSide(suite, tmp_path, lines.append)
+    assert side.address == ("127.0.0.1", port)
+    try:
+        with CaptureProxy(router_for(suite, backend=side.address)) as proxy:
+            side.start(proxy)
+            env = side.process.env
+            side.finish(proxy)
+    finally:
+        server.shutdown()
+    assert lines == [f"backend: expecting it at http://127.0.0.1:{port}; give it this environment:"] + [
+        f"  {key}={env[key]}" for key in sorted(env)
+    ]
+    assert {"HTTPS_PROXY", "SSL_CERT_FILE", "PROBE_SEGMENT_HOST", "NO_PROXY"} <= set(env)
+    assert not (tmp_path / "backend.log").exists()  # probe started nothing

@@ -162,3 +162,20 @@ def test_a_batching_backend_is_waited_for_so_its_events_keep_their_phase(tmp_pat
     for page in har["log"]["pages"][1:]:
         checkout_waits = [w for w in page["_probe"]["waits"] if w["after"] == "click #checkout"]
         assert checkout_waits and {w["reason"] for w in checkout_waits} == {"delivery delay"}
+
+
+def test_a_backend_that_dies_during_the_run_makes_the_scenario_an_error(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    result = run("run", suite_file(tmp_path, ["accept_all"], {"BACKEND_MODE": "die"}), "--run-dir", out)
+    assert result.returncode == 2, result.stderr
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert [(s["name"], s["status"], s["error"]) for s in report["scenarios"]] == [
+        ("accept_all", "error", "backend exited with code 5 during the run (backend.log: backend: out of memory)")
+    ]
+    har = read_har(out / "accept_all")  # the evidence so far is kept
+    assert har["log"]["_probe"]["error"] == report["scenarios"][0]["error"]
+    checkouts = [e for e in har["log"]["entries"] if e["request"]["url"] == "https://shop.test/api/checkout"]
+    assert [(e["pageref"], e["_probe"]["served"]) for e in checkouts][:2] == [
+        ("before-consent", "backend"),
+        ("after-consent", "error"),  # the backend died answering it
+    ]

@@ -76,6 +76,7 @@ def test_a_backend_block_with_defaults(tmp_path: Path) -> None:
     assert backend is not None
     assert backend.model_dump() == {
         "command": ["python", "app.py"],
+        "cwd": tmp_path.resolve(),  # the suite's folder, absolute, so suite.json says where it ran
         "address": None,
         "forward": ["https://shop.test/api/"],
         "env": {},
@@ -90,3 +91,14 @@ def _write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "started.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_a_backend_cwd_is_relative_to_the_suite_and_must_exist(tmp_path: Path) -> None:
+    (tmp_path / "shop" / "api").mkdir(parents=True)
+    path = _write(tmp_path, BASE + "  command: [python, app.py]\n  cwd: shop/api\n" + FORWARD)
+    backend = load_suite(path).backend
+    assert backend is not None and backend.cwd == tmp_path.resolve() / "shop" / "api"
+    path = _write(tmp_path, BASE + "  command: [python, app.py]\n  cwd: nowhere\n" + FORWARD)
+    with pytest.raises(SuiteError) as caught:
+        load_suite(path)
+    assert str(caught.value) == f"{path}:9: field backend.cwd: no such folder {tmp_path.resolve() / 'nowhere'}"
