@@ -59,8 +59,9 @@ class Merged:
 
 def _described(members: list[str], events: list[SegmentEvent]) -> str:
     """The identity by kind and count, never by value: ids change every run and are personal data."""
-    anonymous = {e.anonymous_id for e in events if e.anonymous_id in members}
-    users = {e.user_id for e in events if e.user_id in members}
+    known = set(members)
+    anonymous = {e.anonymous_id for e in events if e.anonymous_id in known}
+    users = {e.user_id for e in events if e.user_id in known}
     kinds = [f"{len(anonymous)} anonymousId(s)" if anonymous else "", f"{len(users)} userId(s)" if users else ""]
     return " and ".join(k for k in kinds if k) or f"{len(members)} id(s)"
 

@@ -125,7 +125,6 @@ def revoke_no_deletion(ctx: Context) -> Iterator[Hit]:
         return
     endpoint = ctx.suite.segment.privacy_endpoint
     revoked = short_ids(set(ctx.expect.revoked_categories))
-    looked_for = f"the privacy endpoint ({endpoint!r}) or {LOOKED_FOR}" if endpoint else LOOKED_FOR
     skipped = (
         f" {len(found.unattributed)} backend call(s) in after-revoke were not attributed to this visitor and "
         "were not counted."
@@ -142,12 +141,20 @@ def revoke_no_deletion(ctx: Context) -> Iterator[Hit]:
             entry_ref(e, f"HTTP {e.status}" if e.status is not None else "no answer recorded")
             for e in found.calls[:10]
         ]
-    else:
+    elif endpoint:
+        # worded as before the Privacy API counted too: the same finding keeps its fingerprint
         message = (
-            f"No request to {looked_for} followed the revocation of {revoked}; "
+            f"No request to the privacy endpoint ({endpoint!r}) followed the revocation of {revoked}; "
             f"revoking must trigger Segment's deletion or suppression, not just a local opt-out.{skipped}"
         )
-        evidence = [note_ref(f"no request to {looked_for} in after-revoke")]
+        evidence = [note_ref(f"no request URL containing {endpoint!r} in after-revoke")]
+        evidence += [entry_ref(e, "not attributed to this visitor") for e in found.unattributed[:5]]
+    else:
+        message = (
+            f"No request to {LOOKED_FOR} followed the revocation of {revoked}; "
+            f"revoking must trigger Segment's deletion or suppression, not just a local opt-out.{skipped}"
+        )
+        evidence = [note_ref(f"no request to {LOOKED_FOR} in after-revoke")]
         evidence += [entry_ref(e, "not attributed to this visitor") for e in found.unattributed[:5]]
     yield Hit(message, evidence, REVOKED)
 
