@@ -308,8 +308,9 @@ def _privacy_api(judged: list[Judged], suite: Suite) -> ChecklistItem:
         return _item(
             q,
             "not-tested",
-            "The site's backend was not recorded and the suite names no segment.privacy_endpoint: Segment's "
-            "Privacy API is called server-side, so the recording cannot show it.",
+            "The site's backend was not recorded (the suite declares no backend) and the suite names no "
+            "segment.privacy_endpoint: Segment's Privacy API is called server-side, so the recording cannot "
+            "show it.",
         )
     revoked = [j for j in judged if j.ctx.expect.revoked_categories]
     if not revoked:

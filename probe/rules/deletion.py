@@ -55,7 +55,7 @@ class DeletionCalls:
 
     calls: list[Entry]  # this visitor's calls in after-revoke: the browser's, and the backend's attributed
     unattributed: list[Entry]  # backend calls in after-revoke not attributed to this visitor (not counted)
-    judgeable: bool  # a privacy endpoint is named, the backend was recorded, or the Privacy API was seen
+    judgeable: bool  # an endpoint is named, a backend declared or recorded, or the Privacy API seen
 
     @property
     def done(self) -> list[Entry]:
@@ -76,7 +76,13 @@ def deletion_calls(ctx: Context) -> DeletionCalls:
     revoked = [e for e in found if ctx.phase(e) == REVOKED]
     calls = [e for e in revoked if not e.server or e.visitor is not None]
     unattributed = [e for e in revoked if e.server and e.visitor is None]
-    # A browser recording cannot show a backend's call: with no endpoint named and nothing of the
-    # backend recorded, silence is no evidence (the rule stays quiet and the checklist says not tested).
-    judgeable = bool(ctx.suite.segment.privacy_endpoint) or ctx.server.recorded or bool(found)
+    # A browser recording cannot show a backend's call: with no endpoint named, no backend declared
+    # (suite backend:) and nothing server-side recorded, silence is no evidence (the rule stays quiet
+    # and the checklist says not tested).
+    judgeable = (
+        bool(ctx.suite.segment.privacy_endpoint)
+        or ctx.suite.backend is not None
+        or ctx.server.recorded
+        or bool(found)
+    )
     return DeletionCalls(calls, unattributed, judgeable)

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from probe.cli import main
 from probe.judge import Judged, judge_har
 from probe.rules.deletion import is_regulation_request
-from probe.suite import Suite
+from probe.suite import Backend, Suite
 from probe.timeline import Entry
 
 SERVER = Path(__file__).resolve().parents[1] / "golden" / "har" / "server"
@@ -322,3 +322,14 @@ def test_a_server_stamp_withholding_an_accepted_category_is_a_warning(tmp_path: 
         "nothing it denies; 2 warning(s) (identity-consent-conflict, server-consent-mismatch): stamps withhold an "
         "accepted category."
     )
+
+
+def test_a_declared_backend_that_sent_nothing_is_judged_for_deletion(tmp_path: Path) -> None:
+    document = builder().files()["no-deletion.har"]
+    log = document["log"]
+    log["entries"] = [e for e in log["entries"] if e["_probe"].get("side") != "server"]
+    declared = suite("opt-in").model_copy(
+        update={"backend": Backend.model_validate({"address": "127.0.0.1:8123", "forward": ["https://shop.test/api/"]})}
+    )
+    judged = judge_har(write(tmp_path, "silent-backend.har", document), declared)
+    assert findings(judged) == [("revoke-no-deletion", "error", "after-revoke", [None])]
