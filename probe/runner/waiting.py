@@ -36,9 +36,22 @@ _SETTINGS_PATH = re.compile(r"/v1/projects/[^/]+/settings$")
 # and, through a listener probe adds once per page, when the last event went through the plugins
 # (into the batch buffer, when batching) and since when it has been listening. null when no loaded
 # analytics-next is on the page.
-PAGE_STATE_JS = """() => {
+PAGE_STATE_JS = r"""() => {
   const a = window.analytics;
-  if (!a || Array.isArray(a) || !a.queue || !a.queue.queue || !a.settings) return null;
+  // Segment still loading: the snippet inserted analytics.js, which has not replaced the stub yet (a
+  // starved page may sit quiet between the download and the settings fetch), or the instance is
+  // not initialised. A loader that never initialises stops counting 5 s after its download.
+  const loading = () => {
+    if (a && !Array.isArray(a) && a.initialized === false) return true;
+    if (a && !Array.isArray(a)) return false;
+    const s = Array.from(document.scripts).find((e) => /\/analytics\.js\/v1\/|\/analytics(\.min)?\.js(\?|$)/.test(e.src));
+    if (!s) return false;
+    const r = performance.getEntriesByName(s.src)[0];
+    return !r || performance.now() - r.responseEnd < 5000;
+  };
+  if (!a || Array.isArray(a) || !a.queue || !a.queue.queue || !a.settings || a.initialized === false) {
+    return loading() ? {loading: true} : null;
+  }
   if (!a.__probeDelivery) {
     a.__probeDelivery = {last: 0, attached: Date.now()};
     const seen = () => { a.__probeDelivery.last = Date.now(); };
@@ -50,6 +63,7 @@ PAGE_STATE_JS = """() => {
   const strategy = (fromOptions && fromOptions.deliveryStrategy) || (fromCdn && fromCdn.deliveryStrategy) || null;
   const q = a.queue.queue;
   return {
+    loading: false,
     pending: typeof q.todo === 'number' ? q.todo : (q.length || 0),
     last: a.__probeDelivery.last,
     attached: a.__probeDelivery.attached,
@@ -83,6 +97,7 @@ class PageState:
     last_delivery: float  # epoch seconds the last event went through the plugins; 0: none seen
     watched_since: float  # epoch seconds probe's listener was added; events before it were not seen
     delivery: Delivery
+    loading: bool = False  # analytics.js is on its way: the page will send, however quiet it is now
 
 
 @dataclass(frozen=True)
@@ -156,6 +171,8 @@ def read_page_state(page: Page | None) -> PageState | None:
         return None  # mid-navigation, or the page is gone
     if not isinstance(raw, dict):
         return None
+    if raw.get("loading") is True:
+        return PageState(pending=0, last_delivery=0.0, watched_since=0.0, delivery=Delivery(), loading=True)
     batching = _batching({"strategy": raw.get("strategy"), "config": raw})
     delivery = Delivery(batching.delay_ms, batching.size, "page") if batching else Delivery(source="page")
     pending, last, attached = raw.get("pending"), raw.get("last"), raw.get("attached")
@@ -220,7 +237,8 @@ class Waiter:
             anchor = max(last, since or 0.0, state.last_delivery if state else 0.0)
             queued = state.pending if state else 0
             now = time.time()
-            settled = inflight <= 0 and queued <= 0 and now - anchor >= window
+            loading = state is not None and state.loading
+            settled = inflight <= 0 and queued <= 0 and not loading and now - anchor >= window
             if interrupts.received():
                 return self._record(after, "interrupted", delivery, widest, start, settled, state)
             if settled or now - start >= (self.max_ms + delivery.delay_ms + (self.backend_ms or 0)) / 1000:

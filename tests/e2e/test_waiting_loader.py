@@ -1,0 +1,84 @@
+"""A page whose analytics.js is still on its way is not quiet, however silent its traffic is.
+
+On a starved machine the page can sit silent between analytics.js arriving and it fetching its
+settings; a wait that settled then would miss the site's batching and let a batch cross a mark.
+Here the real analytics-next bundle is held back by ``page.route`` and released by the test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, Route
+
+from probe.browser import find_browser
+from probe.runner.waiting import read_page_state
+
+pytestmark = pytest.mark.e2e
+
+STANDALONE = (
+    Path(__file__).resolve().parents[2] / "web/node_modules/@segment/analytics-next/dist/umd/standalone.js"
+)
+LOADER = "https://cdn.segment.com/analytics.js/v1/WK/analytics.min.js"
+SNIPPET = f"""<!doctype html><html><head><script>
+  window.analytics = [];
+  analytics.load = function (key) {{
+    var s = document.createElement('script'); s.async = true; s.src = {LOADER!r};
+    document.head.appendChild(s); analytics._writeKey = key;
+  }};
+  {{LOAD}}
+</script></head><body>shop</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def bare_browser(playwright: Playwright) -> Iterator[Browser]:
+    """Chromium without probe's proxy: the page's requests are answered by page.route."""
+    choice = find_browser(playwright)
+    launched = playwright.chromium.launch(executable_path=choice.executable, args=["--no-sandbox"])
+    yield launched
+    launched.close()
+
+
+def shop(browser: Browser, *, load: bool) -> tuple[Page, list[Route]]:
+    """A page with Segment's snippet (calling load() or, like a consent wrapper before consent, not)."""
+    page = browser.new_page()
+    held: list[Route] = []
+    html = SNIPPET.replace("{LOAD}", "analytics.load('WK'); analytics.page();" if load else "")
+    page.route("https://shop.test/", lambda route: route.fulfill(body=html, content_type="text/html"))
+    page.route(LOADER, lambda route: held.append(route))  # held back until the test releases it
+    page.route(
+        "https://cdn.segment.com/v1/projects/WK/settings",
+        lambda route: route.fulfill(json={"integrations": {"Segment.io": {"apiKey": "WK"}}}),
+    )
+    page.route(
+        "https://api.segment.io/**",
+        lambda route: route.fulfill(json={}, headers={"access-control-allow-origin": "*"}),
+    )
+    page.goto("https://shop.test/", wait_until="domcontentloaded")
+    return page, held
+
+
+def test_a_loader_on_its_way_is_loading_until_analytics_next_has_initialised(bare_browser: Browser) -> None:
+    page, held = shop(bare_browser, load=True)
+    page.wait_for_function("document.querySelector('script[src*=\"analytics.min.js\"]') !== null")
+    state = read_page_state(page)
+    assert state is not None and state.loading  # downloading: no resource entry yet
+
+    (route,) = held
+    body = STANDALONE.read_text(encoding="utf-8").replace("__WRITE_KEY__", "WK")
+    route.fulfill(body=body, content_type="application/javascript")
+    page.wait_for_function("window.analytics && window.analytics.initialized === true", timeout=15000)
+    state = read_page_state(page)
+    assert state is not None and not state.loading
+    assert state.delivery.source == "page"
+    page.close()
+
+
+def test_a_snippet_that_has_not_called_load_is_not_loading(bare_browser: Browser) -> None:
+    # a consent wrapper holds load() back until consent: nothing is on its way, nothing to wait for
+    page, held = shop(bare_browser, load=False)
+    assert read_page_state(page) is None
+    assert held == []
+    page.close()
