@@ -104,6 +104,7 @@ class Timeline:
     snapshots: list[StorageSnapshot] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # how phases were found, entries skipped, ...
     page_signals: dict[str, dict[str, Any]] = field(default_factory=dict)  # phase -> consent signals on the page
+    page_banner: dict[str, dict[str, Any]] = field(default_factory=dict)  # phase -> banner measured (probe.banner)
 
     @property
     def has_phases(self) -> bool:

@@ -9,6 +9,8 @@ from typing import ClassVar, TypeVar
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 
+from probe.banner.measure import FirstLayer
+
 OnDecide = Callable[[], None]
 T = TypeVar("T")
 POLL_MS = 100  # how often a wait looks again: small against a tag manager's seconds
@@ -43,6 +45,10 @@ class CmpAdapter:
 
     def __init__(self, timeout_ms: int = 8000) -> None:
         self.timeout_ms = timeout_ms
+        # banner measuring (probe.banner): once the first layer shows, and once the preferences are
+        # open from it, before probe touches a toggle
+        self.on_banner: Callable[[Page], None] | None = None
+        self.before_toggles: Callable[[Page], None] | None = None
 
     # -- primitives: override ---------------------------------------------------------------------------
 
@@ -86,6 +92,14 @@ class CmpAdapter:
     def stored(self, page: Page) -> str | None:
         """The raw stored consent (usually the CMP's cookie value): proof that an action was recorded."""
         raise NotImplementedError
+
+    def first_layer(self, page: Page) -> FirstLayer | None:
+        """Where the banner's first layer and its accept / reject controls are; None: not known (not measured)."""
+        return None
+
+    def optional_toggles(self, page: Page) -> dict[str, bool] | None:
+        """The open preferences' optional (not read-only) category toggles: id -> ticked; None: not known."""
+        return None
 
     # -- waiting ----------------------------------------------------------------------------------------
 
@@ -158,9 +172,13 @@ class CmpAdapter:
                 self.wait_for_api(page)
             else:
                 self.wait_for_banner(page)
+                if self.on_banner is not None:
+                    self.on_banner(page)
             before = self._safely(self.stored, page)
             if reopen or via_preferences or action == "choose":
                 self.open_preferences(page, reopen=reopen)
+                if not reopen and self.before_toggles is not None:
+                    self.before_toggles(page)
                 for category, granted in choice.items():
                     self.set_category(page, category, granted)
                 self.save(page, on_decide)

@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 from playwright.sync_api import Page
 
+from probe.banner.measure import FirstLayer
 from probe.cmp.base import CmpAdapter, CmpError, OnDecide
 from probe.cmp.page_tools import cookie, evaluate_steady, local_storage, set_checkbox
 
@@ -90,6 +91,23 @@ class Klaro(CmpAdapter):
         button = self.wait_for(page, f"{MODAL} .cm-btn-accept", "the accept-selected button")
         on_decide()
         button.click(timeout=self.timeout_ms)
+
+    def first_layer(self, page: Page) -> FirstLayer | None:
+        if page.locator(f"{MODAL} .cm-modal").is_visible():
+            # mustConsent: the modal is the first layer
+            return FirstLayer(f"{MODAL} .cm-modal", ".klaro", f"{MODAL} .cm-btn-accept-all",
+                              f"{MODAL} .cm-btn-decline", preferences_open=True)
+        return FirstLayer(NOTICE, ".klaro", f"{NOTICE} .cm-btn-success", f"{NOTICE} .cn-decline")
+
+    def optional_toggles(self, page: Page) -> dict[str, bool] | None:
+        # purposes when grouped by purpose, else services; required ones are disabled
+        toggles = page.locator(f"{MODAL} input[id^='purpose-item-']:not([disabled])")
+        prefix = "purpose-item-"
+        if not toggles.count():
+            toggles, prefix = page.locator(f"{MODAL} input[id^='service-item-']:not([disabled])"), "service-item-"
+        pairs = toggles.evaluate_all("els => els.map(e => [e.id, e.checked])")
+        # the modal's toggle-all switch is no category
+        return {str(i).removeprefix(prefix): bool(c) for i, c in pairs if not str(i).endswith("disableAll")}
 
     def stored(self, page: Page) -> str | None:
         config = self._learn(page)

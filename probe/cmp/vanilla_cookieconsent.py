@@ -7,6 +7,7 @@ from urllib.parse import unquote
 
 from playwright.sync_api import Page
 
+from probe.banner.measure import FirstLayer
 from probe.cmp.base import CmpAdapter, OnDecide
 from probe.cmp.page_tools import cookie
 
@@ -59,6 +60,14 @@ class VanillaCookieConsent(CmpAdapter):
         button = self.wait_for(page, f'{PREFERENCES} [data-role="save"]', "the save button")
         on_decide()
         button.click(timeout=self.timeout_ms)
+
+    def first_layer(self, page: Page) -> FirstLayer | None:
+        # the library renders only the buttons its configuration gives: a missing one is not there
+        return FirstLayer(BANNER, "#cc-main", f'{BANNER} [data-role="all"]', f'{BANNER} [data-role="necessary"]')
+
+    def optional_toggles(self, page: Page) -> dict[str, bool] | None:
+        return dict(page.locator(f"{PREFERENCES} input.section__toggle:not([disabled])").evaluate_all(
+            "els => els.map(e => [e.value, e.checked])"))
 
     def stored(self, page: Page) -> str | None:
         # The cookie, not the JS API: it survives the reload a site may do right after a change.

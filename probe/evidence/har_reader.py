@@ -28,7 +28,7 @@ from ._errors import HarError, HarProblem, one_line
 from ._phases import PhaseInference, apply_phases
 from ._stream import EntriesBoundary, EntryItem, Member, StreamBroken, iter_log, open_har_bytes
 from .limits import MB, ReadLimits, current_limits
-from .pages import signals_from_pages
+from .pages import field_from_pages, signals_from_pages
 
 __all__ = [
     "RESPONSE_BODY_CAP",
@@ -110,6 +110,7 @@ def load_har(
     snapshots: list[StorageSnapshot] = []
     meta: dict[str, Any] = {}
     page_signals: dict[str, dict[str, Any]] = {}
+    page_banner: dict[str, dict[str, Any]] = {}
     seen = 0
     saw_entries = broken = False
     with open_har_bytes(path, limits) as (stream, _gzip), _no_cyclic_gc():
@@ -125,6 +126,7 @@ def load_har(
                     if item.key == "pages":
                         _add_pages(item.value, marks, snapshots, problems)
                         page_signals = signals_from_pages(item.value)
+                        page_banner = field_from_pages(item.value, "banner")
                     elif item.key == "entries":
                         saw_entries = True
                         problems.add(None, f"log.entries is {kind_of(item.value)}, not a list; no entries")
@@ -167,6 +169,7 @@ def load_har(
         snapshots=snapshots,
         notes=notes,
         page_signals=page_signals,
+        page_banner=page_banner,
     )
     error = own.get("error") if isinstance(own.get("error"), str) else None
     return HarRead(path, timeline, found, flavour, creator, browser, seen, error)

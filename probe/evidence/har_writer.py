@@ -179,6 +179,8 @@ def build_har(
                 "signals": p.get("signals", {}),
                 "cmp": p.get("cmp"),
                 "waits": p.get("waits", []),
+                # what probe measured of the banner at this decision (probe.banner): only where it looked
+                **({"banner": p["banner"]} if "banner" in p else {}),
             },
         }
         for p in ordered

@@ -5,6 +5,7 @@ from __future__ import annotations
 from probe.findings import EvidenceRef, Finding
 from probe.marks import ReadMark, iso
 from probe.rules import (
+    banner,
     before_consent,
     destinations,
     identity,
@@ -30,6 +31,7 @@ RULES: tuple[Rule, ...] = (
     # added with server-side evidence: after the older rules, so their order in reports stays put
     *server.RULES,
     *identity.RULES,
+    *banner.RULES,  # the banner's own design (probe.banner measurements)
 )
 RULE_IDS: tuple[str, ...] = tuple(r.id for r in RULES)
 PHASE_FREE: tuple[str, ...] = tuple(r.id for r in RULES if not r.needs_phases)

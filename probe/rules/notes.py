@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from probe.findings import Unjudged
 from probe.marks import ReadMark
+from probe.rules.banner import banner_notes
 from probe.rules.base import Rule
 from probe.rules.context import Context
 from probe.timeline import AFTER, REVOKED
@@ -73,7 +74,7 @@ def unjudged(ctx: Context, rules: tuple[Rule, ...]) -> list[Unjudged]:
 
 def analysis_notes(ctx: Context, gaps: list[Unjudged]) -> list[str]:
     """Why parts of a recording went unjudged, in words for Timeline.notes and the reports."""
-    notes = [gap.reason for gap in gaps] + server_notes(ctx)
+    notes = [gap.reason for gap in gaps] + server_notes(ctx) + banner_notes(ctx)
     if not ctx.timeline.has_phases:
         return notes
     if ctx.traffic.unparseable:

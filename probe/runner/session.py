@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
+from probe.banner.observe import BannerObserver
 from probe.cmp import CmpAdapter, CmpError, adapter_for
 from probe.interrupts import checkpoint
 from probe.runner.snapshot import snapshot
@@ -93,6 +94,7 @@ class ScenarioSession:
                 started = time.time()
                 self.page.reload(wait_until="load")
                 self.settle("reload (return visit)", since=started)
+                self.banner_on_return(adapter)
             self.end_phase(AFTER)
         if self.scenario.revoke is not None:
             if adapter is None:
@@ -118,17 +120,35 @@ class ScenarioSession:
             self.begin(phase, mark.at, action, resolved)
             self.phases[-1]["cmp"] = adapter.name  # which adapter acted (cmp: auto picks one)
 
-        # only what the visitor can choose is verified: CMPs store nothing for an always-on category
-        adapter.apply(
-            self.page,
-            wanted,
-            action=action,
-            via_preferences=self.scenario.via_preferences,
-            reopen=reopen,
-            on_decide=on_decide,
-        )
+        # the banner as the visitor meets it, measured on the way (probe.banner); not on a reopen
+        observer = None if reopen else BannerObserver(adapter, self.out, f"{phase}.banner")
+        if observer is not None:
+            observer.attach()
+        try:
+            # only what the visitor can choose is verified: CMPs store nothing for an always-on category
+            adapter.apply(
+                self.page,
+                wanted,
+                action=action,
+                via_preferences=self.scenario.via_preferences,
+                reopen=reopen,
+                on_decide=on_decide,
+            )
+        finally:
+            if observer is not None:
+                observer.detach()
+        if observer is not None:
+            self.phases[-1]["banner"] = observer.record
         self.say(f"{phase}: {adapter.name}: {action} {json.dumps(resolved)} verified")
         self.settle(f"{phase} click", since=clicked[0] or time.time())
+
+    def banner_on_return(self, adapter: CmpAdapter) -> None:
+        """Whether the banner came back on the return visit, and how long after the decision."""
+        assert self.page is not None
+        seen = BannerObserver(adapter, self.out, "").return_visit(self.page)
+        if seen is not None and "banner" in self.phases[-1]:
+            seen["after_s"] = round(time.time() - self.phases[-1]["at"], 1)
+            self.phases[-1]["banner"]["return_visit"] = seen
 
     # -- actions --------------------------------------------------------------------------------------
 

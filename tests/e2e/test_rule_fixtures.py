@@ -18,7 +18,7 @@ from playwright.sync_api import Playwright
 
 from probe.findings import EvidenceRef
 from probe.judge import Judged, judge_bundle
-from probe.rules import RULE_IDS, identity, rule_by_id, server, signals
+from probe.rules import RULE_IDS, banner, identity, rule_by_id, server, signals
 from probe.runner import Runner
 from probe.suite import Suite
 from tests.conftest import ROOT, SITES, read_har, segment_events
@@ -324,8 +324,9 @@ def test_variant_fires_exactly_its_rules(judged, variant: str) -> None:
 
 # the consent-behaviour rules these shops cover; the privacy-signal rules (TCF, GPP, GPC) are covered
 # by tests/unit/test_signals_rules.py and tests/e2e/test_gpc_and_return_visit.py, the server-side rules
-# (a backend's events, merged identities) by tests/rules/test_server_rules.py
-BEHAVIOUR_RULES = set(RULE_IDS) - {r.id for r in (*signals.RULES, *server.RULES, *identity.RULES)}
+# (a backend's events, merged identities) by tests/rules/test_server_rules.py, the banner's design by
+# tests/e2e/test_banner.py
+BEHAVIOUR_RULES = set(RULE_IDS) - {r.id for r in (*signals.RULES, *server.RULES, *identity.RULES, *banner.RULES)}
 
 
 def test_every_behaviour_rule_has_a_violating_fixture() -> None:

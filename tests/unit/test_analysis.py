@@ -25,6 +25,7 @@ from timeline_factory import (
 
 from probe.analysis import analyse
 from probe.rules import PHASE_FREE, RULE_IDS, RULES
+from probe.rules.banner import Q_BANNER
 from probe.rules.base import Q_CATEGORIZATION, Q_FILTERS, Q_PRIVACY_API, Q_SDK_WAITS, Q_SERVER_SIDE, Q_STAMPED
 from probe.timeline import BEFORE
 
@@ -50,13 +51,19 @@ CONTRACT_IDS = (
     "server-consent-mismatch",
     "server-event-after-revoke",
     "identity-consent-conflict",
+    "banner-no-first-layer-reject",
+    "banner-more-clicks-to-refuse",
+    "banner-asymmetric-controls",
+    "banner-pre-ticked",
+    "banner-cookie-wall",
+    "banner-re-prompt-asymmetry",
 )
 
 
 def test_rule_ids_are_the_public_contract() -> None:
     assert RULE_IDS == CONTRACT_IDS
     assert PHASE_FREE == ("unmapped-destination", "warehouse-exempt", "unclassified-third-party")
-    questions = {Q_CATEGORIZATION, Q_SDK_WAITS, Q_STAMPED, Q_FILTERS, Q_SERVER_SIDE, Q_PRIVACY_API}
+    questions = {Q_CATEGORIZATION, Q_SDK_WAITS, Q_STAMPED, Q_FILTERS, Q_SERVER_SIDE, Q_PRIVACY_API, Q_BANNER}
     for r in RULES:
         assert re.fullmatch(r"[a-z]+(-[a-z]+)*", r.id)
         assert r.question in questions and r.reference and r.summary

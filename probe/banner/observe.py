@@ -1,0 +1,90 @@
+"""What one decision showed of the banner: the observer a scenario hangs on the CMP adapter's hooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
+
+from probe.banner.measure import measure_first_layer, not_measured
+
+if TYPE_CHECKING:
+    from probe.cmp.base import CmpAdapter
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
+
+
+class BannerObserver:
+    """Measures the first layer and the preferences as the adapter reaches them; ``record`` is the JSON."""
+
+    def __init__(self, adapter: CmpAdapter, out: Path, name: str) -> None:
+        self.adapter, self.out, self.name = adapter, out, name
+        self.record: dict[str, Any] = not_measured(adapter.name)
+
+    def attach(self) -> None:
+        """Hang on the adapter's hooks for its next decision."""
+        self.adapter.on_banner = self.first_layer
+        self.adapter.before_toggles = self.preferences
+
+    def detach(self) -> None:
+        """Leave the adapter as it was."""
+        self.adapter.on_banner = self.adapter.before_toggles = None
+
+    def first_layer(self, page: Page) -> None:
+        """The first layer as the visitor meets it (measuring never fails the scenario)."""
+        try:
+            layer = self.adapter.first_layer(page)
+            if layer is None:
+                return
+            self.record = measure_first_layer(page, layer, self.out, self.name)
+        except PlaywrightError as exc:
+            self.record = {**not_measured(self.adapter.name), "why": f"measuring failed: {_first_line(exc)}"}
+            return
+        self.record["cmp"] = self.adapter.name
+        self.record["clicks"] = self.clicks()
+
+    def preferences(self, page: Page) -> None:
+        """The optional categories' toggles as the preferences open, before probe touches one."""
+        if not self.record.get("measured"):
+            return
+        try:
+            toggles = self.adapter.optional_toggles(page)
+        except PlaywrightError as exc:
+            self.record["preferences"] = {"measured": False, "why": f"measuring failed: {_first_line(exc)}"}
+            return
+        if toggles is not None:
+            self.record["preferences"] = {"measured": True, "optional": toggles}
+            self.record["clicks"] = self.clicks()
+
+    def clicks(self) -> dict[str, Any]:
+        """Clicks the adapter's own paths take from the first layer to accept, and to refuse, everything.
+
+        A control on the first layer is one click. Without a reject control the adapter refuses
+        through the preferences: open them (unless the first layer is the preferences), untick each
+        pre-ticked optional category, save; with the preferences not opened in this scenario the
+        pre-ticked ones are not known and the count is a lower bound (``at_least``).
+        """
+        accept = 1 if self.record.get("accept") else None
+        if self.record.get("reject"):
+            return {"accept_all": accept, "reject_all": 1, "reject_path": "first layer", "at_least": False}
+        opening = 0 if self.record.get("preferences_open") else 1
+        prefs = self.record.get("preferences") or {}
+        if prefs.get("measured"):
+            ticked = sum(1 for on in prefs["optional"].values() if on)
+            return {"accept_all": accept, "reject_all": opening + ticked + 1, "reject_path": "preferences",
+                    "at_least": False}
+        return {"accept_all": accept, "reject_all": opening + 1, "reject_path": "preferences", "at_least": True}
+
+    def return_visit(self, page: Page) -> dict[str, Any] | None:
+        """Whether the banner shows again on a return visit; None when the adapter cannot tell."""
+        try:
+            layer = self.adapter.first_layer(page)
+            if layer is None:
+                return None
+            return {"banner_shown": page.locator(layer.banner).filter(visible=True).count() > 0}
+        except PlaywrightError as exc:
+            return {"measured": False, "why": f"measuring failed: {_first_line(exc)}"}

@@ -1,0 +1,206 @@
+"""Banner design: is refusing as easy as accepting? Judged from what probe measured on the banner.
+
+The runner measures the first layer as a scenario's decision is made (``probe.banner``) and stores
+it on the decision's HAR page (``_probe.banner``); these rules read only that record, so a replay
+judges the same. A scenario whose adapter could not measure gets a note, never a silent pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from probe.findings import EvidenceRef
+from probe.rules.base import Hit, rule
+from probe.rules.context import Context
+from probe.timeline import AFTER
+
+Q_BANNER = "banner-design"  # not one of the seed guide's six questions: the checklist leaves it out
+EDPB = (
+    "EDPB Guidelines 03/2022 on deceptive design patterns (Overloading, Skipping, Stirring); "
+    "CNIL, délibération 2020-091 and its cookie decisions (refusing as easy as accepting)"
+)
+SIZE_RATIO = 2.0  # accept's rendered area over reject's: twice the area reads as the invited choice
+AA_CONTRAST = 4.5  # WCAG 2 AA for normal text: a reject label below it while accept's is above
+
+
+def banner_record(ctx: Context) -> dict[str, Any] | None:
+    """The first layer as measured at the scenario's decision; None when nothing was measured."""
+    record = ctx.timeline.page_banner.get(AFTER)
+    return record if record and record.get("measured") else None
+
+
+def _shot(record: dict[str, Any], excerpt: str) -> list[EvidenceRef]:
+    """The banner's crop screenshot in the evidence folder, with the measured values."""
+    return [EvidenceRef(url=record.get("screenshot"), excerpt=excerpt)]
+
+
+def _control(c: dict[str, Any]) -> str:
+    box = c["box"]
+    return (
+        f"'{c['text']}' ({c['looks']}, {box['width']:g}x{box['height']:g} px, contrast {c['contrast']}:1)"
+    )
+
+
+@rule(
+    "banner-no-first-layer-reject",
+    severity="warning",
+    phases=(AFTER,),
+    question=Q_BANNER,
+    reference=EDPB,
+    summary="the banner's first layer has an accept control but no reject or necessary-only control",
+)
+def no_first_layer_reject(ctx: Context) -> Iterator[Hit]:
+    """An accept control on the first layer with nothing there to refuse."""
+    record = banner_record(ctx)
+    if record is None or not record["accept"] or record["reject"]:
+        return
+    message = (
+        f"The banner's first layer offers {_control(record['accept'])} but no reject or "
+        "necessary-only control: refusing needs the preferences."
+    )
+    yield Hit(message, _shot(record, "reject: none on the first layer"), phase=AFTER)
+
+
+@rule(
+    "banner-more-clicks-to-refuse",
+    severity="warning",
+    phases=(AFTER,),
+    question=Q_BANNER,
+    reference=EDPB,
+    summary="refusing everything takes more clicks than accepting everything (through the adapter's own path)",
+)
+def more_clicks_to_refuse(ctx: Context) -> Iterator[Hit]:
+    """Clicks of the adapter's accept-all path against its refuse-all path, from the first layer."""
+    record = banner_record(ctx)
+    clicks = (record or {}).get("clicks") or {}
+    accept, reject = clicks.get("accept_all"), clicks.get("reject_all")
+    if record is None or accept is None or reject is None or reject <= accept:
+        return
+    least = "at least " if clicks.get("at_least") else ""
+    message = (
+        f"Accepting everything takes {accept} click(s) on the first layer; refusing everything takes "
+        f"{least}{reject} through the {clicks.get('reject_path')} (open them unless the first layer is them, "
+        "untick each pre-ticked optional category, save)."
+    )
+    yield Hit(message, _shot(record, f"clicks: accept_all={accept}, reject_all={least}{reject}"), phase=AFTER)
+
+
+def asymmetries(accept: dict[str, Any], reject: dict[str, Any]) -> list[str]:
+    """How the reject control is less prominent than the accept control, in measured words."""
+    found = []
+    if reject["area"] > 0 and accept["area"] / reject["area"] >= SIZE_RATIO:
+        found.append(f"accept is {accept['area'] / reject['area']:.1f} times the area of reject (limit {SIZE_RATIO:g})")
+    elif reject["area"] == 0:
+        found.append("reject has no rendered area")
+    a, r = accept["contrast"], reject["contrast"]
+    if a is not None and r is not None and r < AA_CONTRAST <= a:
+        found.append(f"reject's text contrast {r}:1 is under WCAG AA {AA_CONTRAST:g}:1 while accept's is {a}:1")
+    if accept["looks"] == "button" and reject["looks"] == "link":
+        found.append("accept is a button, reject a bare link")
+    return found
+
+
+@rule(
+    "banner-asymmetric-controls",
+    severity="warning",
+    phases=(AFTER,),
+    question=Q_BANNER,
+    reference=EDPB + f"; thresholds: area ratio {SIZE_RATIO:g}, WCAG 2 AA contrast {AA_CONTRAST:g}:1",
+    summary="the reject control is visibly weaker than accept: smaller, lower contrast, or a link against a button",
+)
+def asymmetric_controls(ctx: Context) -> Iterator[Hit]:
+    """Rendered size, WCAG contrast and button-versus-link of accept against reject."""
+    record = banner_record(ctx)
+    if record is None or not record["accept"] or not record["reject"]:
+        return
+    found = asymmetries(record["accept"], record["reject"])
+    if found:
+        message = (
+            f"Accept {_control(record['accept'])} against reject {_control(record['reject'])}: "
+            + "; ".join(found) + "."
+        )
+        yield Hit(message, _shot(record, "; ".join(found)), phase=AFTER)
+
+
+@rule(
+    "banner-pre-ticked",
+    severity="error",
+    phases=(AFTER,),
+    question=Q_BANNER,
+    reference="CJEU C-673/17 Planet49 (a pre-ticked box is no consent); " + EDPB,
+    summary="optional categories are already ticked when the preferences open",
+)
+def pre_ticked(ctx: Context) -> Iterator[Hit]:
+    """Optional categories ticked before the visitor touched anything."""
+    record = banner_record(ctx)
+    prefs = (record or {}).get("preferences") or {}
+    if record is None or not prefs.get("measured"):
+        return
+    ticked = sorted(c for c, on in prefs["optional"].items() if on)
+    if ticked:
+        states = ", ".join(f"{c}={'on' if on else 'off'}" for c, on in sorted(prefs["optional"].items()))
+        message = (
+            f"When the preferences opened, {len(ticked)} optional categor{'y was' if len(ticked) == 1 else 'ies were'} "
+            f"already ticked: {', '.join(ticked)} (toggles as found: {states})."
+        )
+        yield Hit(message, _shot(record, f"pre-ticked: {', '.join(ticked)}"), phase=AFTER)
+
+
+@rule(
+    "banner-cookie-wall",
+    severity="warning",
+    phases=(AFTER,),
+    question=Q_BANNER,
+    reference="EDPB Guidelines 05/2020 on consent (cookie walls); " + EDPB,
+    summary="the banner blocks the page and offers no way to refuse on its first layer",
+)
+def cookie_wall(ctx: Context) -> Iterator[Hit]:
+    """The page is covered by the CMP (every sampled point outside the banner hits its overlay) with no reject."""
+    record = banner_record(ctx)
+    wall = (record or {}).get("wall") or {}
+    if record is None or not wall.get("blocks_page") or record["reject"]:
+        return
+    message = (
+        f"The banner blocks the page ({wall['covered']} of {wall['points']} sampled points outside it hit the "
+        "CMP's overlay, not the page) and its first layer has no reject or necessary-only control."
+    )
+    yield Hit(message, _shot(record, f"covered {wall['covered']}/{wall['points']}, reject: none"), phase=AFTER)
+
+
+@rule(
+    "banner-re-prompt-asymmetry",
+    severity="warning",
+    phases=(AFTER,),
+    question=Q_BANNER,
+    reference=EDPB + "; CNIL recommendation 2020-092 (a refusal is remembered as long as a consent)",
+    summary="on a same-day return visit the banner asks again after a refusal (a stored choice is not respected)",
+)
+def re_prompt(ctx: Context) -> Iterator[Hit]:
+    """A return-visit scenario whose choice refused an optional category sees the banner again."""
+    record = banner_record(ctx)
+    seen = (record or {}).get("return_visit") or {}
+    mark = ctx.timeline.mark(AFTER)
+    if record is None or not seen.get("banner_shown") or mark is None or not mark.choice:
+        return
+    optional = [c for c, cat in ctx.suite.categories.items() if not cat.required]
+    refused = sorted(c for c in optional if not mark.choice.get(c, False))
+    if not refused:
+        return
+    message = (
+        f"After a choice refusing {', '.join(refused)}, a return visit the same day showed the banner again: "
+        "the refusal was not remembered as an acceptance is."
+    )
+    # the seconds between decision and return visit stay in the record (_probe.banner.return_visit.after_s)
+    yield Hit(message, _shot(record, "return visit: banner shown again"), phase=AFTER)
+
+
+def banner_notes(ctx: Context) -> list[str]:
+    """Why the banner checks did not judge a deciding scenario (its adapter could not measure)."""
+    record = ctx.timeline.page_banner.get(AFTER)
+    if record and not record.get("measured"):
+        return [f"banner checks (banner-*) not judged: {record.get('why', 'the banner was not measured')}"]
+    return []
+
+
+RULES = (no_first_layer_reject, more_clicks_to_refuse, asymmetric_controls, pre_ticked, cookie_wall, re_prompt)

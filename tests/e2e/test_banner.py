@@ -1,0 +1,221 @@
+"""Banner checks on real CMP libraries: each fair banner gives no banner-* finding, each unfair one
+exactly its finding with the measured values (real Chromium, real proxy, vanilla-cookieconsent, Klaro).
+
+The fixture pages live in tests/sites/banner/site/: one page per library, the variant in the query string.
+Each variant runs the standard ``return_visit`` scenario only: its decision meets the first layer
+(measured), goes through the preferences (toggles read before probe touches them) and comes back.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Playwright
+
+from probe.findings import Finding
+from probe.judge import Judged, judge_bundle
+from probe.runner import Runner
+from probe.suite import Suite, load_suite
+from tests.conftest import ROOT, SITES, read_har
+
+pytestmark = pytest.mark.e2e
+
+SITE = SITES / "banner" / "site"
+NODE = ROOT / "web" / "node_modules"
+ROUTES = {
+    "vanilla-cookieconsent": [
+        {"url": "https://banner.test/vendor/cookieconsent.umd.js",
+         "file": str(NODE / "vanilla-cookieconsent/dist/cookieconsent.umd.js")},
+        {"url": "https://banner.test/vendor/cookieconsent.css",
+         "file": str(NODE / "vanilla-cookieconsent/dist/cookieconsent.css")},
+    ],
+    "klaro": [{"url": "https://banner.test/vendor/klaro.js", "file": str(NODE / "klaro/dist/klaro.js")}],
+}
+PAGE = {"vanilla-cookieconsent": "vcc.html", "klaro": "klaro.html"}
+
+
+def banner_suite(cmp: str, variant: str, scenarios: tuple[str, ...] = ("return_visit",)) -> Suite:
+    """The library's fixture page in one variant, with the standard scenarios named."""
+    return Suite.model_validate(
+        {
+            "name": f"banner-{cmp}-{variant}",
+            "start_url": f"https://banner.test/{PAGE[cmp]}?{variant}",
+            "consent_model": "opt-in",
+            "cmp": {"adapter": cmp, "timeout_ms": 5000},
+            "categories": {
+                "necessary": {"segment": ["necessary"], "required": True},
+                "analytics": {"segment": ["analytics"], "vendor_categories": ["analytics"]},
+                "marketing": {"segment": ["marketing"], "vendor_categories": ["marketing"]},
+            },
+            "segment": {"write_key": "BANNERWRITEKEY"},
+            "offline": {"routes": [*ROUTES[cmp], {"url": "https://banner.test/", "dir": str(SITE)}]},
+            "scenarios": list(scenarios),
+            "settle_ms": 300,
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def banner_run(
+    playwright: Playwright, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[str, str], Judged]]:
+    """A variant's return_visit scenario, run once and judged from the evidence it wrote."""
+    out = tmp_path_factory.mktemp("banner")
+    done: dict[tuple[str, str], Judged] = {}
+
+    def get(cmp: str, variant: str) -> Judged:
+        if (cmp, variant) not in done:
+            suite = banner_suite(cmp, variant)
+            with Runner(playwright, suite) as runner:
+                run = runner.run_scenario(suite.scenario("return_visit"), out / cmp / variant)
+            if run.error:
+                pytest.fail(f"{cmp} {variant}: {run.error}")
+            done[(cmp, variant)] = judge_bundle(run.evidence_dir)
+        return done[(cmp, variant)]
+
+    yield get
+
+
+def banner_findings(judged: Judged) -> list[Finding]:
+    """The scenario's banner-* findings."""
+    return [f for f in judged.result.findings if f.rule.startswith("banner-")]
+
+
+VCC_ACCEPT = "'Accept all' (button, 342.41x42 px, contrast 12.22:1)"
+KLARO_OK = "'That's ok' (button, 62.33x27.19 px, contrast 3.86:1)"
+NO_REJECT = "but no reject or necessary-only control: refusing needs the preferences."
+CLICKS = (
+    "Accepting everything takes 1 click(s) on the first layer; refusing everything takes {n} through the "
+    "preferences (open them unless the first layer is them, untick each pre-ticked optional category, save)."
+)
+PRE_TICKED = (
+    "When the preferences opened, 2 optional categories were already ticked: analytics, marketing "
+    "(toggles as found: analytics=on, marketing=on)."
+)
+WALL = (
+    "The banner blocks the page ({n} of {n} sampled points outside it hit the CMP's overlay, not the page) "
+    "and its first layer has no reject or necessary-only control."
+)
+
+# (library, variant) -> the exact banner findings: (rule, severity, message)
+EXPECTED: dict[tuple[str, str], list[tuple[str, str, str]]] = {
+    # fair: reject next to accept, alike; nothing ticked; no wall; the refusal remembered
+    ("vanilla-cookieconsent", "fair"): [],
+    ("klaro", "fair"): [],
+    # a wall that still offers a reject on it is no cookie wall
+    ("vanilla-cookieconsent", "wall-fair"): [],
+    ("klaro", "wall-fair"): [],
+    ("vanilla-cookieconsent", "no-reject"): [
+        ("banner-no-first-layer-reject", "warning", f"The banner's first layer offers {VCC_ACCEPT} {NO_REJECT}"),
+        ("banner-more-clicks-to-refuse", "warning", CLICKS.format(n=2)),
+    ],
+    ("klaro", "no-decline"): [
+        ("banner-no-first-layer-reject", "warning", f"The banner's first layer offers {KLARO_OK} {NO_REJECT}"),
+        ("banner-more-clicks-to-refuse", "warning", CLICKS.format(n=2)),
+    ],
+    ("vanilla-cookieconsent", "link-reject"): [
+        (
+            "banner-asymmetric-controls",
+            "warning",
+            f"Accept {VCC_ACCEPT} against reject 'Reject all' (link, 342.41x15 px, contrast 2.07:1): "
+            "accept is 2.8 times the area of reject (limit 2); reject's text contrast 2.07:1 is under WCAG AA "
+            "4.5:1 while accept's is 12.22:1; accept is a button, reject a bare link.",
+        ),
+    ],
+    ("vanilla-cookieconsent", "pre-ticked"): [("banner-pre-ticked", "error", PRE_TICKED)],
+    ("klaro", "default-on"): [("banner-pre-ticked", "error", PRE_TICKED)],
+    ("vanilla-cookieconsent", "wall"): [
+        ("banner-no-first-layer-reject", "warning", f"The banner's first layer offers {VCC_ACCEPT} {NO_REJECT}"),
+        ("banner-more-clicks-to-refuse", "warning", CLICKS.format(n=2)),
+        ("banner-cookie-wall", "warning", WALL.format(n=21)),
+    ],
+    ("klaro", "wall"): [
+        (
+            "banner-no-first-layer-reject",
+            "warning",
+            f"The banner's first layer offers 'Accept all' (button, 68.33x27.19 px, contrast 3.86:1) {NO_REJECT}",
+        ),
+        # the modal is the preferences: saving with nothing ticked is the one click that refuses
+        ("banner-cookie-wall", "warning", WALL.format(n=16)),
+    ],
+    ("vanilla-cookieconsent", "re-prompt"): [
+        (
+            "banner-re-prompt-asymmetry",
+            "warning",
+            "After a choice refusing analytics, a return visit the same day showed the banner again: the refusal "
+            "was not remembered as an acceptance is.",
+        ),
+    ],
+}
+
+
+@pytest.mark.parametrize(("cmp", "variant"), list(EXPECTED))
+def test_banner_variant_gives_exactly_its_findings(banner_run, cmp: str, variant: str) -> None:
+    judged = banner_run(cmp, variant)
+    assert [(f.rule, f.severity, f.message) for f in banner_findings(judged)] == EXPECTED[(cmp, variant)]
+    # the banner checks add nothing else: a page without Segment has no other finding
+    assert [f.rule for f in judged.result.findings if not f.rule.startswith("banner-")] == []
+    assert judged.result.notes == []
+
+
+@pytest.mark.parametrize(("cmp", "variant"), [k for k, v in EXPECTED.items() if v])
+def test_each_finding_cites_the_banner_crop_in_the_evidence(banner_run, cmp: str, variant: str) -> None:
+    judged = banner_run(cmp, variant)
+    folder = Path(judged.result.evidence_dir or "")
+    for finding in banner_findings(judged):
+        assert [e.url for e in finding.evidence] == ["after-consent.banner.png"]
+    crop = folder / "after-consent.banner.png"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert crop.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "after-consent.banner.png" in manifest["files"]
+
+
+def test_the_measured_values_are_in_the_evidence(banner_run) -> None:
+    """The record the rules judge: the HAR's after-consent page, as the runner measured it."""
+    judged = banner_run("vanilla-cookieconsent", "link-reject")
+    har = read_har(Path(judged.result.evidence_dir or ""))
+    banner = {p["id"]: p["_probe"].get("banner") for p in har["log"]["pages"]}
+    assert banner["before-consent"] is None
+    record = banner["after-consent"]
+    assert record["measured"] is True and record["cmp"] == "vanilla-cookieconsent"
+    assert (record["accept"]["looks"], record["accept"]["contrast"], record["accept"]["box"]["height"]) == (
+        "button", 12.22, 42)
+    assert (record["reject"]["looks"], record["reject"]["contrast"], record["reject"]["box"]["height"]) == (
+        "link", 2.07, 15)
+    assert record["reject"]["color"] == [180, 180, 180, 1]
+    assert record["clicks"] == {"accept_all": 1, "reject_all": 1, "reject_path": "first layer", "at_least": False}
+    assert record["preferences"] == {"measured": True, "optional": {"analytics": False, "marketing": False}}
+    assert record["wall"] == {"points": 21, "covered": 0, "blocks_page": False}
+    assert record["return_visit"]["banner_shown"] is False
+
+
+def test_replay_of_the_evidence_gives_the_same_banner_findings(banner_run, tmp_path: Path) -> None:
+    judged = banner_run("vanilla-cookieconsent", "wall")
+    copy = tmp_path / "wall"
+    shutil.copytree(judged.result.evidence_dir or "", copy)
+    out = tmp_path / "replay"
+    done = subprocess.run(
+        [sys.executable, "-m", "probe", "replay", str(copy), "--run-dir", str(out)],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads((out / "report.json").read_text())
+    replayed = [(f["rule"], f["severity"], f["message"]) for f in report["scenarios"][0]["findings"]]
+    # report.json orders findings its own way (by severity, then rule): the same findings, all of them
+    assert sorted(replayed) == sorted(EXPECTED[("vanilla-cookieconsent", "wall")])
+
+
+def test_an_adapter_without_first_layer_knowledge_is_noted_not_passed(site_runner, tmp_path: Path) -> None:
+    """Orejime's adapter does not know its first layer: the scenario says the banner was not judged."""
+    suite = load_suite(SITES / "cmp" / "orejime" / "suite.yaml")
+    run = site_runner(suite, "accept_all", tmp_path / "orejime")
+    assert run.error is None
+    judged = judge_bundle(run.evidence_dir)
+    assert banner_findings(judged) == []
+    assert "banner checks (banner-*) not judged: the orejime adapter does not know its banner's first-layer " \
+        "controls" in judged.result.notes

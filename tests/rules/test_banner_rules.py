@@ -1,0 +1,206 @@
+"""The banner rules on recorded measurements (no browser): the WCAG contrast formula, each rule on a
+fair and an unfair record, and a not-measured record noted rather than passed.
+
+The records are the shape the runner writes to the decision's HAR page (``_probe.banner``), taken
+from a live run of tests/sites/banner/ (vanilla-cookieconsent, fair variant) and changed one value at a
+time; each HAR is judged through ``probe.judge`` exactly as ``probe replay`` judges an evidence folder.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from probe.banner import contrast_ratio, relative_luminance
+from probe.judge import judge_har
+from probe.suite import Suite
+
+ACCEPT = {
+    "selector": '#cc-main .cm [data-role="all"]', "text": "Accept all", "tag": "button", "role": None,
+    "looks": "button", "box": {"x": 900.8, "y": 630, "width": 342.41, "height": 42}, "area": 14381.22,
+    "font_px": 13.12, "color": [255, 255, 255, 1], "background": [48, 54, 60, 1], "contrast": 12.22,
+}
+FAIR: dict[str, Any] = {
+    "format": "probe-banner/1", "measured": True, "cmp": "vanilla-cookieconsent",
+    "banner": {"selector": "#cc-main .cm", "box": {"x": 880.0, "y": 504.25, "width": 384.0, "height": 279.75}},
+    "screenshot": "after-consent.banner.png", "viewport": {"width": 1280, "height": 800},
+    "accept": ACCEPT,
+    "reject": {**ACCEPT, "selector": '#cc-main .cm [data-role="necessary"]', "text": "Reject all",
+               "box": {"x": 900.8, "y": 678, "width": 342.41, "height": 42}},
+    "preferences_open": False,
+    "wall": {"points": 21, "covered": 0, "blocks_page": False},
+    "clicks": {"accept_all": 1, "reject_all": 1, "reject_path": "first layer", "at_least": False},
+    "preferences": {"measured": True, "optional": {"analytics": False, "marketing": False}},
+    "return_visit": {"banner_shown": False, "after_s": 1.3},
+}
+PHASES = "Phases as recorded in the HAR (1 phase mark)."  # judge_har's note on probe's own HAR
+RESTRICTIVE = {"necessary": True, "analytics": False, "marketing": True}
+ALL = {"necessary": True, "analytics": True, "marketing": True}
+SUITE = Suite.model_validate(
+    {
+        "name": "banner-unit",
+        "start_url": "https://banner.test/",
+        "categories": {
+            "necessary": {"segment": ["necessary"], "required": True},
+            "analytics": {"segment": ["analytics"]},
+            "marketing": {"segment": ["marketing"]},
+        },
+        "scenarios": [{"name": "return_visit", "decision": RESTRICTIVE, "via_preferences": True,
+                       "return_visit": True}],
+    }
+)
+
+
+def har(banner: dict[str, Any] | None, choice: dict[str, bool] = RESTRICTIVE) -> dict[str, Any]:
+    """probe's HAR shape: one page load before the decision, the decision's page with its banner record."""
+    entry = {
+        "startedDateTime": "2026-11-30T10:00:00.000Z", "time": 5, "pageref": "before-consent",
+        "request": {"method": "GET", "url": "https://banner.test/", "httpVersion": "HTTP/1.1", "headers": [],
+                    "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0},
+        "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "headers": [],
+                     "cookies": [], "content": {"size": 0, "mimeType": "text/html"}, "redirectURL": "",
+                     "headersSize": -1, "bodySize": 0},
+        "cache": {}, "timings": {"send": 0, "wait": 5, "receive": 0},
+        "_probe": {"phase": "before-consent"},
+    }
+    after = {"phase": "after-consent", "action": "choose", "choice": choice, "cmp": "vanilla-cookieconsent"}
+    if banner is not None:
+        after["banner"] = banner
+    pages = [
+        {"id": "before-consent", "title": "t: before-consent", "startedDateTime": "2026-11-30T09:59:59.000Z",
+         "pageTimings": {}, "_probe": {"phase": "before-consent", "action": None, "choice": None}},
+        {"id": "after-consent", "title": "t: after-consent", "startedDateTime": "2026-11-30T10:00:01.000Z",
+         "pageTimings": {}, "_probe": after},
+    ]
+    return {"log": {"version": "1.2", "creator": {"name": "probe", "version": "test"}, "pages": pages,
+                    "entries": [entry], "_probe": {"format": "probe-har/1", "scenario": "return_visit"}}}
+
+
+def judged(tmp_path: Path, banner: dict[str, Any] | None, choice: dict[str, bool] = RESTRICTIVE) -> Any:
+    path = tmp_path / "evidence.har"
+    path.write_text(json.dumps(har(banner, choice)), encoding="utf-8")
+    return judge_har(path, SUITE).result
+
+
+def found(tmp_path: Path, banner: dict[str, Any] | None, choice: dict[str, bool] = RESTRICTIVE) -> list[tuple[str, str, str]]:
+    return [(f.rule, f.severity, f.message) for f in judged(tmp_path, banner, choice).findings]
+
+
+def changed(**parts: Any) -> dict[str, Any]:
+    record = copy.deepcopy(FAIR)
+    record.update(parts)
+    return record
+
+
+# -- the WCAG 2 formula ------------------------------------------------------------------------------
+
+
+def test_contrast_ratio_follows_wcag() -> None:
+    assert contrast_ratio((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
+    assert contrast_ratio((255, 255, 255), (0, 0, 0)) == pytest.approx(21.0)  # order does not matter
+    assert contrast_ratio((119, 119, 119), (119, 119, 119)) == 1.0
+    # #777 on white: the classic just-under-AA grey
+    assert round(contrast_ratio((119, 119, 119), (255, 255, 255)), 2) == 4.48
+    assert round(contrast_ratio((255, 255, 255), (48, 54, 60)), 2) == 12.22  # vanilla-cookieconsent's button
+    assert relative_luminance((255, 255, 255)) == pytest.approx(1.0)
+    assert relative_luminance((0, 0, 0)) == 0.0
+
+
+# -- each rule, fair and unfair ------------------------------------------------------------------------
+
+
+def test_a_fair_banner_has_no_finding(tmp_path: Path) -> None:
+    result = judged(tmp_path, FAIR)
+    assert (result.status, result.findings, result.notes) == ("pass", [], [PHASES])
+
+
+def test_no_reject_on_the_first_layer(tmp_path: Path) -> None:
+    record = changed(reject=None, clicks={"accept_all": 1, "reject_all": 2, "reject_path": "preferences",
+                                          "at_least": False})
+    assert found(tmp_path, record) == [
+        ("banner-no-first-layer-reject", "warning",
+         "The banner's first layer offers 'Accept all' (button, 342.41x42 px, contrast 12.22:1) but no reject or "
+         "necessary-only control: refusing needs the preferences."),
+        ("banner-more-clicks-to-refuse", "warning",
+         "Accepting everything takes 1 click(s) on the first layer; refusing everything takes 2 through the "
+         "preferences (open them unless the first layer is them, untick each pre-ticked optional category, save)."),
+    ]
+
+
+def test_more_clicks_counts_a_lower_bound_when_the_preferences_were_not_opened(tmp_path: Path) -> None:
+    record = changed(reject=None, preferences=None,
+                     clicks={"accept_all": 1, "reject_all": 2, "reject_path": "preferences", "at_least": True})
+    assert [m for r, _, m in found(tmp_path, record) if r == "banner-more-clicks-to-refuse"] == [
+        "Accepting everything takes 1 click(s) on the first layer; refusing everything takes at least 2 through "
+        "the preferences (open them unless the first layer is them, untick each pre-ticked optional category, save)."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("reject", "why"),
+    [
+        ({"looks": "link"}, "accept is a button, reject a bare link"),
+        ({"box": {"x": 0, "y": 0, "width": 100, "height": 42}, "area": 4200.0},
+         "accept is 3.4 times the area of reject (limit 2)"),
+        ({"contrast": 4.48}, "reject's text contrast 4.48:1 is under WCAG AA 4.5:1 while accept's is 12.22:1"),
+    ],
+)
+def test_asymmetric_controls(tmp_path: Path, reject: dict[str, Any], why: str) -> None:
+    record = changed(reject={**FAIR["reject"], **reject})
+    (rule, severity, message), = found(tmp_path, record)
+    assert (rule, severity) == ("banner-asymmetric-controls", "warning")
+    assert message.endswith(f": {why}.")
+
+
+def test_alike_controls_under_the_thresholds_are_symmetric(tmp_path: Path) -> None:
+    # 1.9 times the area, both under AA, both buttons: nothing the thresholds call asymmetric
+    accept = {**ACCEPT, "contrast": 3.86}
+    reject = {**FAIR["reject"], "area": 14381.22 / 1.9, "contrast": 3.5}
+    assert found(tmp_path, changed(accept=accept, reject=reject)) == []
+
+
+def test_pre_ticked_categories_are_an_error(tmp_path: Path) -> None:
+    record = changed(preferences={"measured": True, "optional": {"analytics": True, "marketing": False}})
+    assert found(tmp_path, record) == [
+        ("banner-pre-ticked", "error",
+         "When the preferences opened, 1 optional category was already ticked: analytics "
+         "(toggles as found: analytics=on, marketing=off)."),
+    ]
+    assert judged(tmp_path, record).status == "fail"
+
+
+def test_a_wall_without_reject_is_a_cookie_wall_and_with_reject_is_not(tmp_path: Path) -> None:
+    wall = {"points": 16, "covered": 16, "blocks_page": True}
+    assert found(tmp_path, changed(wall=wall)) == []
+    rules = [r for r, _, _ in found(tmp_path, changed(wall=wall, reject=None))]
+    assert rules == ["banner-no-first-layer-reject", "banner-cookie-wall"]
+
+
+def test_re_prompt_after_a_refusal_but_not_after_accepting_everything(tmp_path: Path) -> None:
+    shown = changed(return_visit={"banner_shown": True, "after_s": 1.5})
+    assert found(tmp_path, shown) == [
+        ("banner-re-prompt-asymmetry", "warning",
+         "After a choice refusing analytics, a return visit the same day showed the banner again: the refusal "
+         "was not remembered as an acceptance is."),
+    ]
+    assert found(tmp_path, shown, ALL) == []
+
+
+def test_not_measured_is_noted_never_a_silent_pass(tmp_path: Path) -> None:
+    record = {"format": "probe-banner/1", "measured": False,
+              "why": "the orejime adapter does not know its banner's first-layer controls"}
+    result = judged(tmp_path, record)
+    assert result.findings == []
+    assert result.notes == [
+        PHASES,
+        "banner checks (banner-*) not judged: the orejime adapter does not know its banner's first-layer controls"
+    ]
+
+
+def test_a_har_without_banner_records_is_judged_as_before(tmp_path: Path) -> None:
+    result = judged(tmp_path, None)
+    assert (result.status, result.findings, result.notes) == ("pass", [], [PHASES])
