@@ -4,12 +4,17 @@ Segment's Public API creates a regulation with ``POST https://api.segmentapis.co
 ``/regulations/sources/<id>``, ``/regulations/cloudsources/<id>``; EU workspaces on
 ``eu1.api.segmentapis.com``); the deprecated Config API used
 ``POST https://platform.segmentapis.com/v1beta/workspaces/<slug>/regulations`` (segment-wire §6).
+
+When the suite's declared backend serves the privacy endpoint (a ``backend.forward`` prefix covers the
+browser's call), the endpoint's answer is the backend's word only: the deletion is the call the backend
+then makes, which the proxy records. Such a relayed call counts only alongside one that did the work.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from probe.rules.context import Context
 from probe.segment.events import request_body
@@ -56,11 +61,55 @@ class DeletionCalls:
     calls: list[Entry]  # this visitor's calls in after-revoke: the browser's, and the backend's attributed
     unattributed: list[Entry]  # backend calls in after-revoke not attributed to this visitor (not counted)
     judgeable: bool  # an endpoint is named, a backend declared or recorded, or the Privacy API seen
+    relayed: frozenset[int] = field(default_factory=frozenset)  # browser calls the declared backend served
 
     @property
     def done(self) -> list[Entry]:
-        """The calls that were answered without an error."""
-        return [e for e in self.calls if answered(e)]
+        """The calls answered without an error, when one of them is more than a relay to the backend."""
+        ok = [e for e in self.calls if answered(e)]
+        return ok if any(e.index not in self.relayed for e in ok) else []
+
+    @property
+    def only_relayed(self) -> bool:
+        """True when the backend answered the browser's call but made no deletion call of its own."""
+        return (
+            bool(self.calls)
+            and all(e.index in self.relayed for e in self.calls)
+            and any(answered(e) for e in self.calls)
+        )
+
+
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    """``(scheme, host, port)`` with the scheme's default port filled in; None for an unreadable port."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    return (
+        scheme,
+        (parts.hostname or "").lower(),
+        port if port is not None else {"http": 80, "https": 443}.get(scheme),
+    )
+
+
+def served_by_backend(ctx: Context, entry: Entry) -> bool:
+    """True for a browser request the proxy handed to the suite's backend (a ``backend.forward`` prefix)."""
+    backend = ctx.suite.backend
+    if backend is None or entry.server:
+        return False
+    origin, path = _origin(entry.url), urlsplit(entry.url).path or "/"
+    # the proxy's own test (probe.capture.routing.SinkPrefix.covers): same origin, whole path segments
+    for prefix in backend.forward:
+        base = urlsplit(prefix).path.rstrip("/")
+        if (
+            origin is not None
+            and origin == _origin(prefix)
+            and (path.rstrip("/") == base or path.startswith(base + "/"))
+        ):
+            return True
+    return False
 
 
 def is_deletion_call(ctx: Context, entry: Entry) -> bool:
@@ -85,4 +134,5 @@ def deletion_calls(ctx: Context) -> DeletionCalls:
         or ctx.server.recorded
         or bool(found)
     )
-    return DeletionCalls(calls, unattributed, judgeable)
+    relayed = frozenset(e.index for e in calls if not is_regulation_request(e) and served_by_backend(ctx, e))
+    return DeletionCalls(calls, unattributed, judgeable, relayed)

@@ -132,7 +132,20 @@ def revoke_no_deletion(ctx: Context) -> Iterator[Hit]:
         else ""
     )
     evidence: list[EvidenceRef]
-    if found.calls:
+    if found.only_relayed:
+        # the backend said yes to the browser and then told Segment nothing: a local opt-out only
+        message = (
+            f"The privacy endpoint answered the revocation of {revoked}, but the site's backend, which serves it, "
+            f"sent no request to {LOOKED_FOR}; revoking must trigger Segment's deletion or suppression, "
+            f"not just a local opt-out.{skipped}"
+        )
+        evidence = [
+            entry_ref(e, f"HTTP {e.status}, served by the site's backend" if e.status else "no answer")
+            for e in found.calls[:10]
+        ]
+        evidence.append(note_ref(f"no request from the backend to {LOOKED_FOR} in after-revoke"))
+        evidence += [entry_ref(e, "not attributed to this visitor") for e in found.unattributed[:5]]
+    elif found.calls:
         what = "the privacy endpoint" if endpoint and all(endpoint in e.url for e in found.calls) else (
             "the deletion call"
         )

@@ -146,7 +146,12 @@ def test_a_batching_backend_is_waited_for_so_its_events_keep_their_phase(tmp_pat
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     out = tmp_path / "run"
     result = run("run", path, "--run-dir", out)
-    assert result.returncode == 0, result.stderr
+    # this test backend answers the revoke without filing a regulation: that is its only finding
+    assert result.returncode == 1, result.stderr
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert [(f["rule"], f["phase"]) for f in report["scenarios"][0]["findings"]] == [
+        ("revoke-no-deletion", "after-revoke")
+    ]
     har = read_har(out / "revoke")
     granted = {"necessary": True, "analytics": True, "marketing": True}
     withdrawn = {"necessary": True, "analytics": False, "marketing": False}
