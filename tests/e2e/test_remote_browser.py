@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,15 @@ def _probe(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _side_by_side(
+    *runs: tuple[object, ...], cwd: Path
+) -> list[subprocess.CompletedProcess[str]]:
+    """Several probe runs at once (separate processes: the remote and the local run do not share)."""
+    with ThreadPoolExecutor(len(runs)) as pool:
+        futures = [pool.submit(_probe, *args, cwd=cwd) for args in runs]
+    return [future.result() for future in futures]
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -86,9 +96,12 @@ def _report(run_dir: Path) -> dict[str, Any]:
 
 
 def test_remote_demo_run_equals_a_local_one(server: str, tmp_path: Path) -> None:
-    remote = _probe("demo", "--connect", server, "--run-dir", tmp_path / "remote", cwd=tmp_path)
+    remote, local = _side_by_side(
+        ("demo", "--connect", server, "--run-dir", tmp_path / "remote"),
+        ("demo", "--run-dir", tmp_path / "local"),
+        cwd=tmp_path,
+    )
     assert remote.returncode == 0, remote.stderr
-    local = _probe("demo", "--run-dir", tmp_path / "local", cwd=tmp_path)
     assert local.returncode == 0, local.stderr
     remote_report, local_report = _report(tmp_path / "remote"), _report(tmp_path / "local")
 
@@ -131,9 +144,12 @@ def test_remote_demo_run_equals_a_local_one(server: str, tmp_path: Path) -> None
 
 
 def test_remote_run_of_a_violating_suite_finds_what_a_local_run_finds(server: str, tmp_path: Path) -> None:
-    remote = _probe("run", LEAKY, "--connect", server, "--run-dir", tmp_path / "remote", cwd=tmp_path)
+    remote, local = _side_by_side(
+        ("run", LEAKY, "--connect", server, "--run-dir", tmp_path / "remote"),
+        ("run", LEAKY, "--run-dir", tmp_path / "local"),
+        cwd=tmp_path,
+    )
     assert remote.returncode == 1, remote.stderr
-    local = _probe("run", LEAKY, "--run-dir", tmp_path / "local", cwd=tmp_path)
     assert local.returncode == 1, local.stderr
     verdicts = _verdicts(_report(tmp_path / "remote"))
     assert verdicts == _verdicts(_report(tmp_path / "local"))

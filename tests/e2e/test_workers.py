@@ -11,6 +11,8 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,11 +61,18 @@ def probe(*args: object, run_dir: Path) -> Run:
     return Run(done.returncode, done.stderr.splitlines(), report, run_dir)
 
 
+def both(run: Callable[[int], Run]) -> dict[int, Run]:
+    """The run with one worker and with two, side by side (separate processes; it halves the wait)."""
+    with ThreadPoolExecutor(2) as pool:
+        runs = {n: pool.submit(run, n) for n in (1, 2)}
+    return {n: future.result() for n, future in runs.items()}
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Run]:
     """The demo run with one worker and with two."""
     out = tmp_path_factory.mktemp("workers-demo")
-    return {n: probe("demo", "--workers", n, run_dir=out / f"workers-{n}") for n in (1, 2)}
+    return both(lambda n: probe("demo", "--workers", n, run_dir=out / f"workers-{n}"))
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +81,7 @@ def violation(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Run]:
     out = tmp_path_factory.mktemp("workers-violation")
     suite = out / "suite.yaml"
     suite.write_text(yaml.safe_dump(VARIANTS[VARIANT].model_dump(mode="json")), encoding="utf-8")
-    return {n: probe("run", suite, "--workers", n, run_dir=out / f"workers-{n}") for n in (1, 2)}
+    return both(lambda n: probe("run", suite, "--workers", n, run_dir=out / f"workers-{n}"))
 
 
 def statuses(run: Run) -> list[tuple[str, str, str | None]]:
