@@ -377,7 +377,17 @@ def _report(
     if changes is not None:
         groups = {"new": changes.new, "fixed": changes.fixed, "unchanged": changes.unchanged}
         render_changes(console, groups, show_unchanged=False)
-    console.print(safe_text(f"evidence and reports: {out}"), soft_wrap=True)
+    return print_where(console, "evidence and reports", out, paths, causes, code)
+
+
+def print_where(
+    console: Console, label: str, folder: Path, paths: dict[str, Path], causes: list[str], code: int
+) -> int:
+    """A command's closing lines: where its reports are, the one-line cause, report.json's path last.
+
+    Returns the exit code: 2 when there is a cause, else ``code``.
+    """
+    console.print(safe_text(f"{label}: {folder}"), soft_wrap=True)
     for kind, path in paths.items():
         if kind != "json":
             console.print(safe_text(f"  {kind:>5}: {path}"), soft_wrap=True)

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
@@ -49,14 +48,22 @@ def received() -> str | None:
     return _state.received
 
 
+_at_stop_now: list[Callable[[], None]] = []
+
+
+def at_stop_now(clean_up: Callable[[], None]) -> None:
+    """Run ``clean_up`` when probe must exit at once (a second signal, or the grace period over)."""
+    if clean_up not in _at_stop_now:
+        _at_stop_now.append(clean_up)
+
+
 def _stop_now(why: str) -> None:
     from probe.capture import ca  # here, not at the top: commands without a proxy skip mitmproxy's import
 
     # the user wants out now, but the CA key must still not outlive the run, nor a backend it started
     ca.discard_owned()
-    backends = sys.modules.get("probe.runner.backend")  # loaded only by a run that has a backend
-    if backends is not None:
-        backends.kill_all()
+    for clean_up in _at_stop_now:
+        clean_up()
     os.write(2, f"probe: {why}: stopped at once; the evidence may be incomplete\n".encode())
     os._exit(2)
 

@@ -214,12 +214,22 @@ def write_reports(out: Path, report: Report, judged: Sequence[Judged]) -> dict[s
             classify={name: classify_for(name) for name in classes},
         )
 
-    renderers: dict[str, tuple[str, Callable[[], str | Iterable[str]]]] = {
-        # the verdict first: with room for one file only, report.json is the one to have
-        "json": ("report.json", lambda: dumps_json(report)),
-        "junit": ("report.xml", lambda: render_junit(shown, RULE_IDS)),
-        "html": ("report.html", html),
-    }
+    return write_renderers(
+        out,
+        {
+            # the verdict first: with room for one file only, report.json is the one to have
+            "json": ("report.json", lambda: dumps_json(report)),
+            "junit": ("report.xml", lambda: render_junit(shown, RULE_IDS)),
+            "html": ("report.html", html),
+        },
+    )
+
+
+Renderers = dict[str, tuple[str, Callable[[], str | Iterable[str]]]]
+
+
+def write_renderers(out: Path, renderers: Renderers) -> dict[str, Path]:
+    """Each report file into ``out``, whole or not at all; ReportsNotWritten names any that failed."""
     written: dict[str, Path] = {}
     failed: dict[str, str] = {}
     for kind, (name, render) in renderers.items():

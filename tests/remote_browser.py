@@ -49,7 +49,16 @@ def browser_server(playwright: Playwright) -> Iterator[str]:
         stdout, stderr = folder / "stdout", folder / "stderr"
         with stdout.open("wb") as out, stderr.open("wb") as errors:
             process = subprocess.Popen(
-                [sys.executable, "-m", "playwright", "launch-server", "--browser", "chromium", "--config", str(config)],
+                [
+                    sys.executable,
+                    "-m",
+                    "playwright",
+                    "launch-server",
+                    "--browser",
+                    "chromium",
+                    "--config",
+                    str(config),
+                ],
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=errors,

@@ -15,7 +15,7 @@ from probe.findings import Severity
 from probe.rules.base import Q_SERVER_SIDE, Hit, rule
 from probe.rules.context import Context
 from probe.rules.evidence import event_ref
-from probe.rules.stamps import granted_ids, short_ids, stamp_problems
+from probe.rules.stamps import granted_ids, short_ids, sort_stamps
 from probe.segment import SegmentEvent
 from probe.timeline import AFTER, BEFORE, PHASES, REVOKED
 
@@ -106,16 +106,7 @@ def server_consent_mismatch(ctx: Context) -> Iterator[Hit]:
         expected = expected_stamp(ctx, phase)
         if expected is None:
             continue
-        over: list[tuple[SegmentEvent, set[str]]] = []
-        under: list[tuple[SegmentEvent, set[str]]] = []
-        for event in group:
-            too_much, too_little = stamp_problems(
-                event, expected, ctx.traffic.settings, ctx.expect.required_ids
-            )
-            if too_much:
-                over.append((event, too_much))
-            if too_little:
-                under.append((event, too_little))
+        over, under = sort_stamps(group, expected, ctx.traffic.settings, ctx.expect.required_ids)
         denied = "which nothing granted yet" if phase == BEFORE else "which the visitor denied"
         yield from _mismatch(ctx, over, phase, "error", f"grants {{ids}}, {denied}")
         yield from _mismatch(

@@ -8,7 +8,7 @@ from probe.findings import EvidenceRef, Severity
 from probe.rules.base import Q_STAMPED, Hit, rule
 from probe.rules.context import Context
 from probe.rules.evidence import event_ref
-from probe.rules.stamps import short_ids, stamp_problems
+from probe.rules.stamps import short_ids, sort_stamps
 from probe.segment import SegmentEvent
 from probe.timeline import AFTER, REVOKED
 
@@ -71,16 +71,7 @@ def consent_mismatch(ctx: Context) -> Iterator[Hit]:
         expected = expect.preferences
         # after a revocation a stale stamp is a mismatch too: this rule answers "are payloads stamped
         # with the choice?" in every decided phase, whatever event-after-revoke also says
-        over: list[tuple[SegmentEvent, set[str]]] = []
-        under: list[tuple[SegmentEvent, set[str]]] = []
-        for event in events:
-            too_much, too_little = stamp_problems(
-                event, expected, ctx.traffic.settings, ctx.expect.required_ids
-            )
-            if too_much:
-                over.append((event, too_much))
-            if too_little:
-                under.append((event, too_little))
+        over, under = sort_stamps(events, expected, ctx.traffic.settings, ctx.expect.required_ids)
         yield from _mismatch_hits(ctx, over, phase, "error", "grants {ids}, which the visitor denied")
         yield from _mismatch_hits(
             ctx,

@@ -54,3 +54,24 @@ def stamp_problems(
     relevant = relevant_ids(expected, settings, required_ids)
     under = {i for i in relevant if expected[i] and stamped.get(i) is not True}
     return over, under
+
+
+Mismatches = list[tuple[SegmentEvent, set[str]]]
+
+
+def sort_stamps(
+    events: list[SegmentEvent],
+    expected: dict[str, bool],
+    settings: SegmentSettings,
+    required_ids: frozenset[str] = frozenset(),
+) -> tuple[Mismatches, Mismatches]:
+    """The events whose stamp grants too much, and those that grant too little, each with the ids."""
+    over: Mismatches = []
+    under: Mismatches = []
+    for event in events:
+        too_much, too_little = stamp_problems(event, expected, settings, required_ids)
+        if too_much:
+            over.append((event, too_much))
+        if too_little:
+            under.append((event, too_little))
+    return over, under

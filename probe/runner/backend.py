@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import IO
 
+from probe import interrupts
 from probe.capture import BACKEND_CONTEXT, CaptureProxy
 from probe.capture.ca import CA_CERT
 from probe.suite import Backend
@@ -36,6 +37,9 @@ def kill_all() -> None:
     for group in list(_groups):
         with contextlib.suppress(OSError):
             os.killpg(group, signal.SIGKILL)
+
+
+interrupts.at_stop_now(kill_all)
 
 
 class BackendError(RuntimeError):
@@ -106,7 +110,9 @@ class BackendProcess:
 
     def start(self, proxy: CaptureProxy) -> None:
         """Start the command (if any) and wait until the address answers; BackendError otherwise."""
-        env = {**os.environ, **self.environment(proxy), **self.spec.env}
+        # the backend inherits probe's environment, but not the staging login given to probe
+        inherited = {k: v for k, v in os.environ.items() if k != "PROBE_HTTP_CREDENTIALS"}
+        env = {**inherited, **self.environment(proxy), **self.spec.env}
         if self.spec.command is not None:
             argv = list(self.spec.command)
             if argv[0] in ("python", "python3"):

@@ -112,7 +112,13 @@ def _finish(
 ) -> int:
     """Write the settings and the reports, print them, and return the exit code (as ``probe run`` does)."""
     from probe.baseline import apply_baseline, exit_code_against_baseline
-    from probe.cli import EXIT_TOOL_ERROR, _inconclusive_cause, _only_inconclusive, _unjudged_cause, say
+    from probe.cli import (
+        EXIT_TOOL_ERROR,
+        _inconclusive_cause,
+        _only_inconclusive,
+        _unjudged_cause,
+        print_where,
+    )
     from probe.judge import ReportsNotWritten
     from probe.report import render_console
     from probe.report.baseline import render_changes
@@ -145,16 +151,7 @@ def _finish(
         render_changes(console, groups, show_unchanged=False)
         if changes.destinations is not None:
             render_destination_changes(console, changes.destinations)
-    console.print(safe_text(f"settings and reports: {target}"), soft_wrap=True)
-    for kind, path in paths.items():
-        if kind != "json":
-            console.print(safe_text(f"  {kind:>5}: {path}"), soft_wrap=True)
-    if causes:
-        say("; ".join(causes))
-    if "json" in paths:
-        # the very last line, bare, as probe run prints it: scripts take it with `tail -n 1`
-        click.echo(str(paths["json"].resolve()))
-    return EXIT_TOOL_ERROR if causes else code
+    return print_where(console, "settings and reports", target, paths, causes, code)
 
 
 def print_inventory(console: Console, inventory: Inventory) -> None:

@@ -191,6 +191,8 @@ def test_a_folder_turned_read_only_mid_run_names_every_file_it_could_not_write(
         str(big_page_suite(tmp_path)),
         "--out",
         "mnt/out",
+        "--workers",
+        "1",  # scenarios in order: the second must never start once nothing can be kept
         ro_after="no_decision · started",
     )
     assert done.code == 2
@@ -209,7 +211,9 @@ def test_a_folder_turned_read_only_mid_run_names_every_file_it_could_not_write(
 def test_a_full_disk_is_exit_2_and_the_manifest_names_what_is_missing(
     mountable: None, tmp_path: Path
 ) -> None:
-    done = run_on_tmpfs(tmp_path, "size=256k", "run", str(big_page_suite(tmp_path)), "--out", "mnt/out")
+    done = run_on_tmpfs(
+        tmp_path, "size=256k", "run", str(big_page_suite(tmp_path)), "--out", "mnt/out", "--workers", "1"
+    )
     assert done.code == 2
     (cause,) = done.causes()
     (run_dir,) = (done.copy / "out").iterdir()

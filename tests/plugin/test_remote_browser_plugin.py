@@ -25,7 +25,9 @@ def server(playwright: Playwright) -> Iterator[str]:
         yield endpoint
 
 
-def test_probe_connect_runs_a_suite_scenario_in_the_server_browser(pytester: pytest.Pytester, server: str) -> None:
+def test_probe_connect_runs_a_suite_scenario_in_the_server_browser(
+    pytester: pytest.Pytester, server: str
+) -> None:
     out = pytester.path / "evidence"
     result = pytester.runpytest_subprocess(
         "--probe-suite",
@@ -63,5 +65,7 @@ def test_probe_connect_to_nothing_is_one_error_naming_the_server(pytester: pytes
     result.assert_outcomes(failed=1, deselected=3)
     # the Runner refuses to start, naming the server and Playwright's reason
     result.stdout.fnmatch_lines(
-        ["E * probe.browser.BrowserUnreachable: cannot connect to the browser server at 127.0.0.1:1: *ECONNREFUSED*"]
+        [
+            "E * probe.browser.BrowserUnreachable: cannot connect to the browser server at 127.0.0.1:1: *ECONNREFUSED*"
+        ]
     )
