@@ -1,7 +1,7 @@
 """A fixed-seed sample of benchmarks/fuzz_replay.py: hostile evidence never crashes or hangs replay.
 
 The full run (20,000 inputs) is a benchmark; this is the slice CI affords. Each input is replayed in a
-worker process through ``probe.cli.main`` with a 10 s limit; a few go through the installed command.
+worker process through ``probe.cli.main`` with a 60 s hang guard; a few go through the installed command.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ def load_fuzzer() -> ModuleType:
 
 def test_two_hundred_mutated_inputs_give_no_crash_and_no_hang(tmp_path: Path) -> None:
     fuzz = load_fuzzer()
-    summary = fuzz.run(seed=20261130, count=200, workers=2, timeout=10.0, cli_every=50, keep=tmp_path)
+    # a hang guard, not a speed check: a busy CI machine may take seconds to start the command
+    summary = fuzz.run(seed=20261130, count=200, workers=2, timeout=60.0, cli_every=50, keep=tmp_path)
     assert summary.count == 200 and summary.cli_runs == 4
     assert summary.crashes == []
     assert summary.hangs == []
