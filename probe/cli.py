@@ -450,8 +450,8 @@ _run_options = [
     click.option(
         "--workers",
         type=click.IntRange(1, 64),
-        help="Scenarios run at once, each in its own browser context (default: one per core, up to 4, "
-        "as memory allows).",
+        help="Scenarios run at once, each in its own browser context (default: the cores the load "
+        "average leaves idle, 1 to 4, as memory allows).",
     ),
     click.option(
         "--connect",
