@@ -364,10 +364,8 @@ def _report(
     except ReportsNotWritten as exc:
         paths = exc.written
         causes.append(f"{out}: {exc}")
-    if not causes and _only_inconclusive(report):
-        causes.append(_inconclusive_cause(report))
-    elif not causes and changes is not None and code == EXIT_TOOL_ERROR:
-        causes.append(_unjudged_cause(report))
+    if not causes and (cause := verdict_cause(report, changes is not None, code)):
+        causes.append(cause)
     console = Console(highlight=False)
     # notes help read a verdict; on exit 2 stderr carries the one-line cause and nothing else
     noted = console if causes or report.exit_code == EXIT_TOOL_ERROR else err
@@ -404,6 +402,15 @@ def _against_baseline(report: Report) -> Diff | None:
     if _Baseline.report is None:
         return None
     return apply_baseline(report, _Baseline.report)
+
+
+def verdict_cause(report: Report, against_baseline: bool, code: int) -> str | None:
+    """The one-line cause of an exit 2 that comes from the verdict itself (rules that could not run)."""
+    if _only_inconclusive(report):
+        return _inconclusive_cause(report)
+    if against_baseline and code == EXIT_TOOL_ERROR:
+        return _unjudged_cause(report)
+    return None
 
 
 def _unjudged_cause(report: Report) -> str:

@@ -112,13 +112,7 @@ def _finish(
 ) -> int:
     """Write the settings and the reports, print them, and return the exit code (as ``probe run`` does)."""
     from probe.baseline import apply_baseline, exit_code_against_baseline
-    from probe.cli import (
-        EXIT_TOOL_ERROR,
-        _inconclusive_cause,
-        _only_inconclusive,
-        _unjudged_cause,
-        print_where,
-    )
+    from probe.cli import print_where, verdict_cause
     from probe.judge import ReportsNotWritten
     from probe.report import render_console
     from probe.report.baseline import render_changes
@@ -139,10 +133,8 @@ def _finish(
     except ReportsNotWritten as exc:
         paths = exc.written
         causes.append(f"{target}: {exc}")
-    if not causes and _only_inconclusive(report):
-        causes.append(_inconclusive_cause(report))
-    elif not causes and changes is not None and code == EXIT_TOOL_ERROR:
-        causes.append(_unjudged_cause(report))
+    if not causes and (cause := verdict_cause(report, changes is not None, code)):
+        causes.append(cause)
     console = Console(highlight=False)
     print_inventory(console, inventory)
     render_console(report, console)
