@@ -503,12 +503,15 @@ def test_batched_click_before_consent_leaves_after_consent(judged) -> None:
         for e in entries
         if e["request"]["method"] == "POST" and e["request"]["url"].startswith("https://api.segment.io/")
     ]
-    # the first batch carries the page view and the click made before the banner was answered
-    assert ingestion[0] == (
+    # the first batch opens with the page view and the click made before the banner was answered;
+    # the click probe makes right after the decision may join that batch or the next (200 ms batches)
+    phase, url, first = ingestion[0]
+    assert (phase, url, first[:2]) == (
         "after-consent",
         "https://api.segment.io/v1/b",
         [("page", None), ("track", "Product Added")],
     )
+    assert first[2:] in ([], [("track", "Product Added")])
     assert {(phase, url) for phase, url, _ in ingestion} == {("after-consent", "https://api.segment.io/v1/b")}
 
 
