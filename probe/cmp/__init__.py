@@ -69,9 +69,12 @@ def detect_adapter(config: CmpConfig, page: Page) -> CmpAdapter:
         found = next((a for a in named if a.detect(page)), None)
         if found is None and selectors is not None and selectors.detect(page):
             found = selectors
-        # autoconsent's script goes into the page only once no named CMP answered the first look
+        # autoconsent's script goes into the page only once no named CMP answered the first look; when
+        # its rule names a CMP probe has an adapter for, that CMP's API is still on its way (a busy page):
+        # wait for it until the deadline, rather than drive it blind with accept/reject-all only
         if found is None and rounds and fallback.detect(page):
-            found = fallback
+            if not (_has_named_adapter(fallback.cmp, named) and time.monotonic() < deadline):
+                found = fallback
         if found is not None:
             return found
         if time.monotonic() >= deadline:
@@ -85,6 +88,13 @@ def detect_adapter(config: CmpConfig, page: Page) -> CmpAdapter:
         f"cmp: auto found no CMP it can drive on {page.url}: waited {config.timeout_ms} ms for {apis}; "
         f"none appeared{banner}; {fallback.describe()}"
     )
+
+
+def _has_named_adapter(rule: str | None, named: list[CmpAdapter]) -> bool:
+    """Whether an autoconsent rule (``Onetrust``, ``Cybotcookiebot``, ``Tarteaucitron.js``) is a CMP
+    one of probe's named adapters drives."""
+    squeezed = "".join(ch for ch in (rule or "").lower() if ch.isalnum())
+    return any(a.name.replace("-", "") in squeezed for a in named if a.name.replace("-", ""))
 
 
 __all__ = [
