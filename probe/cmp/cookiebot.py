@@ -12,10 +12,13 @@ from urllib.parse import unquote
 
 from playwright.sync_api import Page
 
+from probe.banner.measure import FirstLayer
 from probe.cmp.base import CmpAdapter, CmpError, OnDecide
 from probe.cmp.page_tools import cookie, set_checkbox
 
 DIALOG = "#CybotCookiebotDialog"
+UNDERLAY = "#CybotCookiebotDialogBodyUnderlay"  # the dimmed page behind the dialog: its sibling, not its child
+LEVEL = "CybotCookiebotDialogBodyLevelButton"
 CATEGORIES = ("necessary", "preferences", "statistics", "marketing")
 
 
@@ -69,6 +72,31 @@ class Cookiebot(CmpAdapter):
             "the allow-selection button")
         on_decide()
         button.click(timeout=self.timeout_ms)
+
+    def first_layer(self, page: Page) -> FirstLayer | None:
+        # The wall test hit-tests one element: the underlay when the template dims the page, else the dialog.
+        root = UNDERLAY if page.locator(UNDERLAY).filter(visible=True).count() else DIALOG
+        # Templates that show the category checkboxes and "Allow selection" on the first layer (no
+        # "Customize" step) make the first layer the preferences themselves.
+        shows = page.locator(f"{DIALOG} input.{LEVEL}:not([disabled])").filter(visible=True).count() > 0
+        customize = page.locator(f"{DIALOG} #{LEVEL}Customize").filter(visible=True).count() > 0
+        selection = page.locator(f"{DIALOG} #{LEVEL}LevelOptinAllowallSelection").filter(visible=True).count() > 0
+        return FirstLayer(
+            DIALOG, root, f"{DIALOG} #{LEVEL}LevelOptinAllowAll, {DIALOG} #CybotCookiebotDialogBodyButtonAccept",
+            f"{DIALOG} #CybotCookiebotDialogBodyButtonDecline, {DIALOG} #{LEVEL}LevelOptinDeclineAll",
+            preferences_open=shows and selection and not customize)
+
+    def optional_toggles(self, page: Page) -> dict[str, bool] | None:
+        # The checkboxes of the tab open now (inline ones on the first layer, or the details tab's),
+        # named by category; necessary's is disabled.
+        pairs = page.locator(f"{DIALOG} input.{LEVEL}:not([disabled])").filter(visible=True).evaluate_all(
+            "els => els.map(e => [e.id, e.checked])")
+        toggles = {}
+        for box_id, checked in pairs:
+            category = str(box_id).removeprefix(LEVEL).removesuffix("Inline").lower()
+            if category in CATEGORIES:
+                toggles[category] = bool(checked)
+        return toggles
 
     def stored(self, page: Page) -> str | None:
         return cookie(page, "CookieConsent")

@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 from playwright.sync_api import Page
 
+from probe.banner.measure import FirstLayer
 from probe.cmp.base import CmpAdapter, CmpError, OnDecide
 from probe.cmp.page_tools import cookie
 
@@ -66,6 +67,18 @@ class Didomi(CmpAdapter):
                                "the save button")
         on_decide()
         button.click(timeout=self.timeout_ms)
+
+    def first_layer(self, page: Page) -> FirstLayer | None:
+        # "Continue without agreeing" refuses everything as the disagree button does
+        return FirstLayer(NOTICE, "#didomi-host", f"{NOTICE} #didomi-notice-agree-button",
+                          f"{NOTICE} #didomi-notice-disagree-button, {NOTICE} .didomi-continue-without-agreeing")
+
+    def optional_toggles(self, page: Page) -> dict[str, bool] | None:
+        # one agree/disagree pair per purpose; ticked = agree already pressed when the popup opened
+        pairs = page.locator(f"{POPUP} {OPTION}--agree").evaluate_all(
+            "els => els.map(e => [e.getAttribute('aria-describedby') || '', e.getAttribute('aria-pressed') === 'true'"
+            " || e.classList.contains('didomi-components-radio__option--selected')])")
+        return {str(i).removeprefix("didomi-purpose-"): bool(c) for i, c in pairs if i}
 
     def stored(self, page: Page) -> str | None:
         return cookie(page, "didomi_token")

@@ -12,11 +12,13 @@ from urllib.parse import parse_qs
 
 from playwright.sync_api import Page
 
+from probe.banner.measure import FirstLayer
 from probe.cmp.base import CmpAdapter, CmpError, OnDecide
 from probe.cmp.page_tools import cookie, set_checkbox
 
 BANNER = "#onetrust-banner-sdk"
 CENTRE = "#onetrust-pc-sdk"
+ROOT = "#onetrust-consent-sdk"  # banner, preference centre and the dark filter behind them
 
 
 class OneTrust(CmpAdapter):
@@ -63,6 +65,18 @@ class OneTrust(CmpAdapter):
         button = self.wait_for(page, f"{CENTRE} .save-preference-btn-handler", "the save button")
         on_decide()
         button.click(timeout=self.timeout_ms)
+
+    def first_layer(self, page: Page) -> FirstLayer | None:
+        # the banner's "Reject All" exists only when the site's template enables it
+        return FirstLayer(BANNER, ROOT, f"{BANNER} #onetrust-accept-btn-handler",
+                          f"{BANNER} #onetrust-reject-all-handler")
+
+    def optional_toggles(self, page: Page) -> dict[str, bool] | None:
+        # An always-active group has no switch. A group's consent switch is exactly ot-group-id-<group>;
+        # a legitimate-interest one carries a suffix and is no consent toggle.
+        pairs = page.locator(f'{CENTRE} input.category-switch-handler[id^="ot-group-id-"]:not([disabled])').evaluate_all(
+            "els => els.map(e => [e.id.slice('ot-group-id-'.length), e.dataset.optanongroupid, e.checked])")
+        return {str(i): bool(c) for i, group, c in pairs if not group or i == group}
 
     def stored(self, page: Page) -> str | None:
         if cookie(page, "OptanonAlertBoxClosed") is None:

@@ -12,6 +12,7 @@ from urllib.parse import unquote
 
 from playwright.sync_api import Page
 
+from probe.banner.measure import FirstLayer
 from probe.cmp.base import CmpAdapter, CmpError, OnDecide
 from probe.cmp.page_tools import cookie, evaluate_steady, set_checkbox
 
@@ -70,6 +71,18 @@ class Orejime(CmpAdapter):
         button = self.wait_for(page, f"{MODAL} [data-testid=orejime-modal-save]", "the save button")
         on_decide()
         button.click(timeout=self.timeout_ms)
+
+    def first_layer(self, page: Page) -> FirstLayer | None:
+        # The adapter drives the banner only (forceModal opens the modal instead, which it does not
+        # drive); forceBanner puts the same banner over an overlay inside .orejime-Root.
+        return FirstLayer(BANNER, ".orejime-Root", f"{BANNER} [data-testid=orejime-banner-accept]",
+                          f"{BANNER} [data-testid=orejime-banner-decline]")
+
+    def optional_toggles(self, page: Page) -> dict[str, bool] | None:
+        # a mandatory purpose's checkbox is disabled; nested purposes each have their own
+        pairs = page.locator(f"{MODAL} input.orejime-Purpose-input:not([disabled])").evaluate_all(
+            "els => els.map(e => [e.dataset.testid || e.id, e.checked])")
+        return {str(i).removeprefix("orejime-purpose-"): bool(c) for i, c in pairs}
 
     def stored(self, page: Page) -> str | None:
         return cookie(page, self._cookie(page))

@@ -15,11 +15,16 @@ from urllib.parse import unquote
 
 from playwright.sync_api import Locator, Page
 
+from probe.banner.measure import FirstLayer
 from probe.cmp.base import CmpAdapter, CmpError, OnDecide
 from probe.cmp.page_tools import cookie
 
 COOKIE = "tracking-preferences"
 DIALOG = "[data-consent-manager-dialog] section[role=dialog]"
+# Its class names are generated (emotion); the banner is the box two divs above #subContentBtn
+# (the same element ``_banner`` finds), the site's container its parent (one :has each: they do not nest).
+BANNER = "div:has(> div > p > #subContentBtn)"
+CONTAINER = "div:has(> div > div > p > #subContentBtn)"
 
 
 class SegmentConsentManager(CmpAdapter):
@@ -78,6 +83,19 @@ class SegmentConsentManager(CmpAdapter):
         button = self.wait_for(page, f"{DIALOG} button[type=submit]", "the save button")
         on_decide()
         button.click(timeout=self.timeout_ms)
+
+    def first_layer(self, page: Page) -> FirstLayer | None:
+        # "Allow all" / "Deny all" exist only with bannerActionsBlock: true, and are the labels the
+        # adapter clicks; without them the first layer has neither (its close button only dismisses,
+        # accepts or denies by the site's closeBehavior, which the page does not show).
+        return FirstLayer(BANNER, CONTAINER, f'{BANNER} button:text-is("Allow all")',
+                          f'{BANNER} button:text-is("Deny all")')
+
+    def optional_toggles(self, page: Page) -> dict[str, bool] | None:
+        # one Yes/No radio pair per category (the essential row has none); ticked = Yes selected
+        pairs = page.locator(f"{DIALOG} input[type=radio][value=true]").evaluate_all(
+            "els => els.map(e => [e.name, e.checked])")
+        return {str(n): bool(c) for n, c in pairs}
 
     def stored(self, page: Page) -> str | None:
         return cookie(page, COOKIE)

@@ -20,6 +20,7 @@ from typing import Any
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
+from probe.banner.measure import FirstLayer
 from probe.cmp.base import CmpAdapter, CmpError, OnDecide
 from probe.cmp.page_tools import cookie, evaluate_steady
 
@@ -29,6 +30,7 @@ _CONFIG = """() => ({
 })"""
 ALERT = "#tarteaucitronAlertBig"
 PANEL = "#tarteaucitron"
+ROOT = "#tarteaucitronRoot"
 
 
 class Tarteaucitron(CmpAdapter):
@@ -122,6 +124,22 @@ class Tarteaucitron(CmpAdapter):
         if not page.locator(closer).filter(visible=True).count():
             closer = f"{PANEL} #tarteaucitronClosePanel"
         self._click_until(page, closer, lambda: not page.locator(PANEL).is_visible())
+
+    def first_layer(self, page: Page) -> FirstLayer | None:
+        # "OK, accept all" is there unless highPrivacy without AcceptAllCta (then only "Personalize"),
+        # "Deny all cookies" only with DenyAllCta; a missing one is measured as absent.
+        return FirstLayer(ALERT, ROOT, f"{ALERT} #tarteaucitronPersonalize2", f"{ALERT} #tarteaucitronAllDenied2")
+
+    def optional_toggles(self, page: Page) -> dict[str, bool] | None:
+        # Each service has an Allow/Deny pair; "ticked" is Allow pressed before the visitor answered
+        # (a service whose default state is on). Mandatory cookies have no service line, and a service
+        # the site declares needConsent: false is exempt, not an optional choice.
+        keys = [s["key"] for s in self._learn(page)["services"]]
+        pressed = page.evaluate(
+            "keys => keys.filter(k => (tarteaucitron.services[k] || {}).needConsent !== false).map(k => {"
+            " const b = document.getElementById(k + 'Allowed'); return [k, b ? b.getAttribute('aria-pressed') : null]; })",
+            keys)
+        return {str(k): v == "true" for k, v in pressed if v is not None}
 
     def stored(self, page: Page) -> str | None:
         return cookie(page, self._learn(page)["cookie"])

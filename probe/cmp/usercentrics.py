@@ -14,6 +14,7 @@ import json
 
 from playwright.sync_api import Page
 
+from probe.banner.measure import FirstLayer
 from probe.cmp.base import CmpAdapter, CmpError, OnDecide
 from probe.cmp.page_tools import evaluate_steady, local_storage, set_checkbox
 
@@ -74,6 +75,17 @@ class Usercentrics(CmpAdapter):
         button = self.wait_for(page, f"{SECOND} [data-testid=uc-save-button]", "the save button")
         on_decide()
         button.click(timeout=self.timeout_ms)
+
+    def first_layer(self, page: Page) -> FirstLayer | None:
+        # the shadow host is what the page hit-tests, so it stands for all of the CMP's markup
+        return FirstLayer(FIRST, ROOT, f"{FIRST} [data-testid=uc-accept-all-button]",
+                          f"{FIRST} [data-testid=uc-deny-all-button]")
+
+    def optional_toggles(self, page: Page) -> dict[str, bool] | None:
+        # one switch per category; the essential one is disabled
+        pairs = page.locator(f"{SECOND} [role=switch][id^='uc-toggle-']:not([disabled])").evaluate_all(
+            "els => els.map(e => [e.id, e.getAttribute('aria-checked') === 'true'])")
+        return {str(i).removeprefix("uc-toggle-"): bool(c) for i, c in pairs}
 
     def stored(self, page: Page) -> str | None:
         if local_storage(page, "uc_user_interaction") != "true":
