@@ -211,11 +211,12 @@ def test_replay_of_the_evidence_gives_the_same_banner_findings(banner_run, tmp_p
 
 
 def test_an_adapter_without_first_layer_knowledge_is_noted_not_passed(site_runner, tmp_path: Path) -> None:
-    """Orejime's adapter does not know its first layer: the scenario says the banner was not judged."""
-    suite = load_suite(SITES / "cmp" / "orejime" / "suite.yaml")
-    run = site_runner(suite, "accept_all", tmp_path / "orejime")
+    """autoconsent (cmp: auto on a CMP probe has no adapter for) does not know its first layer: the
+    scenario says the banner was not judged."""
+    suite = load_suite(SITES / "cmp" / "cookieconsent-v2" / "suite.yaml")
+    run = site_runner(suite, "accept_all", tmp_path / "autoconsent")
     assert run.error is None
     judged = judge_bundle(run.evidence_dir)
     assert banner_findings(judged) == []
-    assert "banner checks (banner-*) not judged: the orejime adapter does not know its banner's first-layer " \
+    assert "banner checks (banner-*) not judged: the autoconsent adapter does not know its banner's first-layer " \
         "controls" in judged.result.notes
