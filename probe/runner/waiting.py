@@ -31,11 +31,11 @@ DEFAULT_BATCH_TIMEOUT_MS = 5000
 DEFAULT_BATCH_SIZE = 10
 _SETTINGS_PATH = re.compile(r"/v1/projects/[^/]+/settings$")
 
-# What analytics-next exposes in the page: its event queue (events not yet through the plugins), the
-# delivery strategy it was loaded with (load options win over the CDN settings, as in its own merge),
-# and, through a listener probe adds once per page, when the last event went through the plugins
-# (into the batch buffer, when batching) and since when it has been listening. null when no loaded
-# analytics-next is on the page.
+# What analytics-next exposes in the page: the events not yet through its plugins (queued, or, seen
+# through a listener probe adds once per page, dispatched and not yet delivered), the delivery
+# strategy it was loaded with (load options win over the CDN settings, as in its own merge), when the
+# last event went through the plugins (into the batch buffer, when batching) and since when probe has
+# been listening. null when no loaded analytics-next is on the page.
 PAGE_STATE_JS = r"""() => {
   const a = window.analytics;
   // Segment still loading: the snippet inserted analytics.js, which has not replaced the stub yet (a
@@ -53,18 +53,26 @@ PAGE_STATE_JS = r"""() => {
     return loading() ? {loading: true} : null;
   }
   if (!a.__probeDelivery) {
-    a.__probeDelivery = {last: 0, attached: Date.now()};
-    const seen = () => { a.__probeDelivery.last = Date.now(); };
+    const d = a.__probeDelivery = {last: 0, attached: Date.now(), started: {}};
+    const seen = (ctx) => { d.last = Date.now(); if (ctx && ctx.id) delete d.started[ctx.id]; };
     // an empty queue delivers at once (delivery_*), a busy one through its flush loop ('flush')
     try { ['delivery_success', 'delivery_failure', 'flush'].forEach((e) => a.queue.on(e, seen)); } catch (e) {}
+    // an empty queue hands an event straight to the plugins (dispatchSingle): in no queue until it is
+    // delivered, however long a slow middleware or a starved page keeps it there
+    try { a.on('dispatch_start', (ctx) => { if (ctx && ctx.id) d.started[ctx.id] = Date.now(); }); } catch (e) {}
   }
   const seg = (o) => (o && o.integrations && o.integrations['Segment.io']) || null;
   const fromOptions = seg(a.options), fromCdn = seg(a.settings.cdnSettings);
   const strategy = (fromOptions && fromOptions.deliveryStrategy) || (fromCdn && fromCdn.deliveryStrategy) || null;
-  const q = a.queue.queue;
+  const q = a.queue.queue, now = Date.now(), started = a.__probeDelivery.started;
+  // events on their way through the plugins, queued, or waiting to be retried, each counted once; a
+  // dispatch that never ends (a plugin that hangs) stops counting after 10 s
+  const on = new Set(Object.keys(started).filter((id) => now - started[id] < 10000));
+  try { (q.queue || []).concat(q.future || []).forEach((c) => { if (c && c.id) on.add(c.id); }); } catch (e) {}
+  const todo = typeof q.todo === 'number' ? q.todo : (q.length || 0);
   return {
     loading: false,
-    pending: typeof q.todo === 'number' ? q.todo : (q.length || 0),
+    pending: Math.max(on.size, todo),
     last: a.__probeDelivery.last,
     attached: a.__probeDelivery.attached,
     strategy: strategy && strategy.strategy || null,

@@ -82,3 +82,34 @@ def test_a_snippet_that_has_not_called_load_is_not_loading(bare_browser: Browser
     assert read_page_state(page) is None
     assert held == []
     page.close()
+
+
+def test_an_event_held_in_a_slow_middleware_is_pending_until_delivered(bare_browser: Browser) -> None:
+    # analytics-next hands an event to an empty queue's plugins at once (dispatchSingle): it sits in
+    # no queue while a slow middleware (or a starved page) holds it, and a batch it joins later
+    # could cross a mark unless probe counts it as pending
+    page, held = shop(bare_browser, load=True)
+    (route,) = held
+    route.fulfill(body=STANDALONE.read_text(encoding="utf-8"), content_type="application/javascript")
+    page.wait_for_function("window.analytics && window.analytics.initialized === true", timeout=15000)
+    page.evaluate(
+        """() => new Promise((done) => {
+             // an async middleware: analytics-next awaits the promise it returns
+             window.analytics.addSourceMiddleware(({payload, next}) => new Promise((resolve) => {
+               window.__release = () => { next(payload); resolve(); };
+             }));
+             window.analytics.ready(done);
+           })"""
+    )
+    first = read_page_state(page)  # probe starts listening before the event, as its waits do
+    assert first is not None and first.pending == 0
+    page.evaluate("() => { window.analytics.track('Held'); }")
+    page.wait_for_function("typeof window.__release === 'function'")
+    state = read_page_state(page)
+    assert state is not None and state.pending == 1  # in the middleware: no queue holds it
+
+    page.evaluate("() => window.__release()")
+    page.wait_for_function("window.analytics.__probeDelivery.last > 0", timeout=15000)
+    state = read_page_state(page)
+    assert state is not None and state.pending == 0 and state.last_delivery > 0
+    page.close()
