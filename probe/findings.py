@@ -86,6 +86,15 @@ class ScenarioResult(BaseModel):
         )
         return cls(name=name, status=status, findings=findings, unjudged=unjudged, **extra)  # type: ignore[arg-type]
 
+    def with_findings(self, findings: list[Finding], notes: list[str]) -> ScenarioResult:
+        """This verdict with other findings and notes: the status follows them, an error stays an error."""
+        status = (
+            self.status
+            if self.status == "error"
+            else ScenarioResult.judged(self.name, findings, self.unjudged).status
+        )
+        return self.model_copy(update={"findings": findings, "notes": notes, "status": status})
+
 
 class ChecklistItem(BaseModel):
     """One of the seed guide's six audit questions, answered with evidence."""

@@ -21,7 +21,7 @@ from probe.findings import MarkInfo, Report, ScenarioResult, SuiteGroup, ToolInf
 from probe.marks import ReadMark, iso
 from probe.report import dumps_json, render_junit
 from probe.report.html import stream_html
-from probe.rules import RULE_IDS
+from probe.rules import ACROSS_IDS, RULE_IDS, run_across
 from probe.signals import decode_timeline_signals
 from probe.stated import apply_stated, stated_choices
 from probe.suite import Choice, Suite
@@ -158,12 +158,16 @@ def build_report(judged: Sequence[Judged], suite_name: str | None, browser: str 
     groups: dict[str, list[Judged]] = {}
     for j in judged:
         groups.setdefault(j.suite.name, []).append(j)
+    for members in groups.values():
+        judge_across(members)
     suites = [
         SuiteGroup(
             name=name,
             scenarios=[j.result.name for j in members],
             # the checklist needs one suite's categories and consent model
-            checklist=checklist([j.analysis for j in members if j.result.status != "error"], members[0].suite),
+            checklist=checklist(
+                [j.analysis for j in members if j.result.status != "error"], members[0].suite
+            ),
         )
         for name, members in groups.items()
     ]
@@ -175,6 +179,23 @@ def build_report(judged: Sequence[Judged], suite_name: str | None, browser: str 
         checklist=[] if several or not suites else suites[0].checklist,
         suites=suites,
     )
+
+
+def judge_across(members: Sequence[Judged]) -> None:
+    """Give one suite's scenarios what only comparing them shows (``probe.rules.run_across``).
+
+    Each result is updated in place, and again from scratch when judged again: a shard merge or a
+    replay of a whole run folder compares the same scenarios a live run did.
+    """
+    findings, notes = run_across(
+        [(j.result.name, j.analysis.context) for j in members if j.result.status != "error"]
+    )
+    for j in members:
+        own = [f for f in j.result.findings if f.rule not in ACROSS_IDS]
+        noted = [n for n in j.result.notes if not n.startswith(ACROSS_IDS)]  # its notes name the rule first
+        j.result = j.result.with_findings(
+            own + findings.get(j.result.name, []), noted + notes.get(j.result.name, [])
+        )
 
 
 class ReportsNotWritten(OSError):

@@ -517,6 +517,8 @@ def standard_scenario(name: str) -> dict[str, Any]:
             "via_preferences": True,
             "return_visit": True,
         },
+        # its counterpart: the banner must not come back after one choice only (banner-re-prompt-asymmetry)
+        "return_visit_accept": {"decision": "accept_all", "return_visit": True},
     }
     if name not in table:
         raise ValueError(f"unknown standard scenario {name!r} (known: {sorted(table)})")

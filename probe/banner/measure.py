@@ -117,6 +117,15 @@ def measure_first_layer(page: Page, layer: FirstLayer, out: Path, name: str) -> 
     except PlaywrightError:
         shot = None  # the banner moved away under the shot: the measurements still stand
     accept, reject = _control(page, layer.accept), _control(page, layer.reject)
+    if layer.accept is not None and accept is None:
+        # a CMP always shows its accept control: without it the markup is not what the adapter knows,
+        # and a missing reject would read as a finding (or both missing as a fair banner)
+        return {
+            "format": BANNER_FORMAT,
+            "measured": False,
+            "why": f"the accept control ({layer.accept}) is not on the banner's first layer: its markup is not "
+            "what the adapter knows",
+        }
     wall = page.evaluate(_WALL_JS, [layer.root, box])
     return {
         "format": BANNER_FORMAT,

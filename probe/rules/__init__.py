@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from probe.findings import EvidenceRef, Finding
 from probe.marks import ReadMark, iso
 from probe.rules import (
@@ -59,11 +61,24 @@ def run_rules(ctx: Context, rules: tuple[Rule, ...] = RULES) -> list[Finding]:
     order = {r.id: i for i, r in enumerate(RULES)}
     findings: list[Finding] = []
     for r in rules:
-        if r.needs_phases and not ctx.timeline.has_phases:
+        if r.across or (r.needs_phases and not ctx.timeline.has_phases):
             continue
         findings.extend(r.finding(hit) for hit in r.check(ctx))
     findings = [part for f in findings for part in uncertain(ctx, f)]
     return sorted(findings, key=lambda f: (order.get(f.rule, len(order)), _first_entry(f)))
+
+
+ACROSS_IDS: tuple[str, ...] = tuple(r.id for r in RULES if r.across)
+
+
+def run_across(named: Sequence[tuple[str, Context]]) -> tuple[dict[str, list[Finding]], dict[str, list[str]]]:
+    """What only a comparison of one suite's scenarios shows: findings and notes, by scenario name."""
+    findings: dict[str, list[Finding]] = {}
+    for r in RULES:
+        if r.across:
+            for hit in r.check(named):
+                findings.setdefault(hit.scenario or "", []).append(r.finding(hit))
+    return findings, banner.re_prompt_notes(named)
 
 
 def uncertain(ctx: Context, finding: Finding) -> list[Finding]:
@@ -120,6 +135,7 @@ def uncertain(ctx: Context, finding: Finding) -> list[Finding]:
 
 
 __all__ = [
+    "ACROSS_IDS",
     "PHASE_FREE",
     "RULES",
     "RULE_IDS",
@@ -129,6 +145,7 @@ __all__ = [
     "Rule",
     "build_context",
     "rule_by_id",
+    "run_across",
     "run_rules",
     "uncertain",
 ]

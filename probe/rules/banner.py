@@ -7,7 +7,8 @@ judges the same. A scenario whose adapter could not measure gets a note, never a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from probe.findings import EvidenceRef
@@ -37,9 +38,7 @@ def _shot(record: dict[str, Any], excerpt: str) -> list[EvidenceRef]:
 
 def _control(c: dict[str, Any]) -> str:
     box = c["box"]
-    return (
-        f"'{c['text']}' ({c['looks']}, {box['width']:g}x{box['height']:g} px, contrast {c['contrast']}:1)"
-    )
+    return f"'{c['text']}' ({c['looks']}, {box['width']:g}x{box['height']:g} px, contrast {c['contrast']}:1)"
 
 
 @rule(
@@ -90,12 +89,16 @@ def asymmetries(accept: dict[str, Any], reject: dict[str, Any]) -> list[str]:
     """How the reject control is less prominent than the accept control, in measured words."""
     found = []
     if reject["area"] > 0 and accept["area"] / reject["area"] >= SIZE_RATIO:
-        found.append(f"accept is {accept['area'] / reject['area']:.1f} times the area of reject (limit {SIZE_RATIO:g})")
+        found.append(
+            f"accept is {accept['area'] / reject['area']:.1f} times the area of reject (limit {SIZE_RATIO:g})"
+        )
     elif reject["area"] == 0:
         found.append("reject has no rendered area")
     a, r = accept["contrast"], reject["contrast"]
     if a is not None and r is not None and r < AA_CONTRAST <= a:
-        found.append(f"reject's text contrast {r}:1 is under WCAG AA {AA_CONTRAST:g}:1 while accept's is {a}:1")
+        found.append(
+            f"reject's text contrast {r}:1 is under WCAG AA {AA_CONTRAST:g}:1 while accept's is {a}:1"
+        )
     if accept["looks"] == "button" and reject["looks"] == "link":
         found.append("accept is a button, reject a bare link")
     return found
@@ -118,7 +121,8 @@ def asymmetric_controls(ctx: Context) -> Iterator[Hit]:
     if found:
         message = (
             f"Accept {_control(record['accept'])} against reject {_control(record['reject'])}: "
-            + "; ".join(found) + "."
+            + "; ".join(found)
+            + "."
         )
         yield Hit(message, _shot(record, "; ".join(found)), phase=AFTER)
 
@@ -165,7 +169,45 @@ def cookie_wall(ctx: Context) -> Iterator[Hit]:
         f"The banner blocks the page ({wall['covered']} of {wall['points']} sampled points outside it hit the "
         "CMP's overlay, not the page) and its first layer has no reject or necessary-only control."
     )
-    yield Hit(message, _shot(record, f"covered {wall['covered']}/{wall['points']}, reject: none"), phase=AFTER)
+    yield Hit(
+        message, _shot(record, f"covered {wall['covered']}/{wall['points']}, reject: none"), phase=AFTER
+    )
+
+
+@dataclass(frozen=True)
+class ReturnVisit:
+    """One scenario's same-day return visit: what its choice refused and whether the banner came back."""
+
+    scenario: str
+    refused: list[str]  # optional categories the choice refused; [] when it accepted everything
+    shown: bool
+    after_s: float | None
+
+
+def return_visits(named: Sequence[tuple[str, Context]]) -> tuple[list[ReturnVisit], dict[str, str]]:
+    """The scenarios' measured return visits, and why each unmeasured one could not be used."""
+    visits: list[ReturnVisit] = []
+    unmeasured: dict[str, str] = {}
+    for name, ctx in named:
+        record = ctx.timeline.page_banner.get(AFTER) or {}
+        seen, mark = record.get("return_visit"), ctx.timeline.mark(AFTER)
+        if not isinstance(seen, dict) or mark is None or not mark.choice:
+            continue
+        if not isinstance(seen.get("banner_shown"), bool):
+            unmeasured[name] = str(seen.get("why") or "the return visit was not measured")
+            continue
+        optional = [c for c, cat in ctx.suite.categories.items() if not cat.required]
+        refused = sorted(c for c in optional if not mark.choice.get(c, False))
+        visits.append(ReturnVisit(name, refused, seen["banner_shown"], seen.get("after_s")))
+    return visits, unmeasured
+
+
+def _after(visit: ReturnVisit) -> str:
+    return f" ({visit.after_s:g} s after the decision)" if isinstance(visit.after_s, int | float) else ""
+
+
+def _choice(visit: ReturnVisit) -> str:
+    return f"refusing {', '.join(visit.refused)}" if visit.refused else "accepting everything"
 
 
 @rule(
@@ -174,25 +216,51 @@ def cookie_wall(ctx: Context) -> Iterator[Hit]:
     phases=(AFTER,),
     question=Q_BANNER,
     reference=EDPB + "; CNIL recommendation 2020-092 (a refusal is remembered as long as a consent)",
-    summary="on a same-day return visit the banner asks again after a refusal (a stored choice is not respected)",
+    summary="on a same-day return visit the banner comes back after one choice but not after the other "
+    "(refusing against accepting everything)",
+    across=True,
 )
-def re_prompt(ctx: Context) -> Iterator[Hit]:
-    """A return-visit scenario whose choice refused an optional category sees the banner again."""
-    record = banner_record(ctx)
-    seen = (record or {}).get("return_visit") or {}
-    mark = ctx.timeline.mark(AFTER)
-    if record is None or not seen.get("banner_shown") or mark is None or not mark.choice:
-        return
-    optional = [c for c, cat in ctx.suite.categories.items() if not cat.required]
-    refused = sorted(c for c in optional if not mark.choice.get(c, False))
-    if not refused:
-        return
-    message = (
-        f"After a choice refusing {', '.join(refused)}, a return visit the same day showed the banner again: "
-        "the refusal was not remembered as an acceptance is."
-    )
-    # the seconds between decision and return visit stay in the record (_probe.banner.return_visit.after_s)
-    yield Hit(message, _shot(record, "return visit: banner shown again"), phase=AFTER)
+def re_prompt(named: Sequence[tuple[str, Context]]) -> Iterator[Hit]:
+    """Return visits after a refusal against return visits after accepting everything: the banner comes
+    back on one side only. The hit goes to each scenario whose banner came back."""
+    visits, _ = return_visits(named)
+    for visit in visits:
+        others = [o for o in visits if bool(o.refused) != bool(visit.refused) and not o.shown]
+        if not visit.shown or not others:
+            continue
+        other = others[0]
+        remembered = "the acceptance" if visit.refused else "the refusal"
+        forgotten = "the refusal" if visit.refused else "the acceptance"
+        message = (
+            f"After {_choice(visit)}, a return visit the same day{_after(visit)} showed the banner again; after "
+            f"{_choice(other)} (scenario {other.scenario}) it did not{_after(other)}: {forgotten} was not "
+            f"remembered as {remembered} is."
+        )
+        evidence = [
+            EvidenceRef(
+                url=f"{AFTER}.png", excerpt="return visit: banner shown again", scenario=visit.scenario
+            ),
+            EvidenceRef(url=f"{AFTER}.png", excerpt="return visit: no banner", scenario=other.scenario),
+        ]
+        yield Hit(message, evidence, phase=AFTER, scenario=visit.scenario)
+
+
+def re_prompt_notes(named: Sequence[tuple[str, Context]]) -> dict[str, list[str]]:
+    """Why a return-visit scenario's re-prompt could not be compared: scenario -> notes."""
+    visits, unmeasured = return_visits(named)
+    notes = {name: [f"banner-re-prompt-asymmetry not judged: {why}"] for name, why in unmeasured.items()}
+    for visit in visits:
+        if not any(bool(o.refused) != bool(visit.refused) for o in visits):
+            wanted = (
+                "a refusal (the standard return_visit)"
+                if not visit.refused
+                else ("accepting everything (the standard return_visit_accept)")
+            )
+            notes.setdefault(visit.scenario, []).append(
+                f"banner-re-prompt-asymmetry not judged: no return-visit scenario after {wanted} in this suite "
+                "to compare with"
+            )
+    return notes
 
 
 def banner_notes(ctx: Context) -> list[str]:
@@ -203,4 +271,11 @@ def banner_notes(ctx: Context) -> list[str]:
     return []
 
 
-RULES = (no_first_layer_reject, more_clicks_to_refuse, asymmetric_controls, pre_ticked, cookie_wall, re_prompt)
+RULES = (
+    no_first_layer_reject,
+    more_clicks_to_refuse,
+    asymmetric_controls,
+    pre_ticked,
+    cookie_wall,
+    re_prompt,
+)

@@ -24,6 +24,7 @@ class Hit:
     evidence: Sequence[EvidenceRef]
     phase: str | None = None
     severity: Severity | None = None  # None: the rule's default
+    scenario: str | None = None  # an across-scenario rule's hit: the scenario it belongs to
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class Rule:
     reference: str  # checklist question / regulation, as shown in reports
     summary: str
     check: Callable[..., Iterable[Hit]]
+    # judged across a suite's scenarios: check takes (scenario, Context) pairs, each Hit names its scenario
+    across: bool = False
 
     @property
     def needs_phases(self) -> bool:
@@ -63,10 +66,11 @@ def rule(
     question: str,
     reference: str,
     summary: str,
+    across: bool = False,
 ) -> Callable[[Callable[..., Iterable[Hit]]], Rule]:
     """Decorator turning a check function into a Rule."""
 
     def wrap(check: Callable[..., Iterable[Hit]]) -> Rule:
-        return Rule(id, severity, phases, question, reference, summary, check)
+        return Rule(id, severity, phases, question, reference, summary, check, across)
 
     return wrap

@@ -9,6 +9,7 @@ Each variant runs the standard ``return_visit`` scenario only: its decision meet
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -18,8 +19,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Playwright
 
+from probe.banner.measure import FirstLayer, measure_first_layer
+from probe.browser import find_browser
 from probe.findings import Finding
-from probe.judge import Judged, judge_bundle
+from probe.judge import Judged, build_report, judge_bundle
 from probe.runner import Runner
 from probe.suite import Suite, load_suite
 from tests.conftest import ROOT, SITES, read_har
@@ -144,14 +147,6 @@ EXPECTED: dict[tuple[str, str], list[tuple[str, str, str]]] = {
         # the modal is the preferences: saving with nothing ticked is the one click that refuses
         ("banner-cookie-wall", "warning", WALL.format(n=16)),
     ],
-    ("vanilla-cookieconsent", "re-prompt"): [
-        (
-            "banner-re-prompt-asymmetry",
-            "warning",
-            "After a choice refusing analytics, a return visit the same day showed the banner again: the refusal "
-            "was not remembered as an acceptance is.",
-        ),
-    ],
 }
 
 
@@ -220,3 +215,60 @@ def test_an_adapter_without_first_layer_knowledge_is_noted_not_passed(site_runne
     assert banner_findings(judged) == []
     assert "banner checks (banner-*) not judged: the autoconsent adapter does not know its banner's first-layer " \
         "controls" in judged.result.notes
+
+
+AFTER_S = re.compile(r"\(\d+(\.\d+)? s after the decision\)")
+REFUSAL_FORGOTTEN = (
+    "After refusing analytics, a return visit the same day (N s after the decision) showed the banner again; "
+    "after accepting everything (scenario return_visit_accept) it did not (N s after the decision): the refusal "
+    "was not remembered as the acceptance is."
+)
+ACCEPTANCE_FORGOTTEN = (
+    "After accepting everything, a return visit the same day (N s after the decision) showed the banner again; "
+    "after refusing analytics (scenario return_visit) it did not (N s after the decision): the acceptance was "
+    "not remembered as the refusal is."
+)
+# variant -> scenario -> its banner-re-prompt-asymmetry messages (seconds written N)
+RE_PROMPT: dict[str, dict[str, list[str]]] = {
+    "fair": {"return_visit": [], "return_visit_accept": []},
+    "re-prompt": {"return_visit": [REFUSAL_FORGOTTEN], "return_visit_accept": []},
+    "re-prompt-reverse": {"return_visit": [], "return_visit_accept": [ACCEPTANCE_FORGOTTEN]},
+}
+
+
+@pytest.mark.parametrize("variant", list(RE_PROMPT))
+def test_re_prompt_compares_the_return_visits_after_refusing_and_after_accepting(
+    playwright: Playwright, tmp_path: Path, variant: str
+) -> None:
+    suite = banner_suite("vanilla-cookieconsent", variant, ("return_visit", "return_visit_accept"))
+    with Runner(playwright, suite) as runner:
+        runs = [runner.run_scenario(sc, tmp_path / sc.name) for sc in suite.scenarios]
+    assert [r.error for r in runs] == [None, None]
+    judged = [judge_bundle(r.evidence_dir) for r in runs]
+    shown = {j.result.name: j.timeline.page_banner["after-consent"]["return_visit"]["banner_shown"] for j in judged}
+    assert shown == {name: bool(messages) for name, messages in RE_PROMPT[variant].items()}
+    report = build_report(judged, suite.name)
+    found = {
+        s.name: [AFTER_S.sub("(N s after the decision)", f.message) for f in s.findings if f.rule.startswith("banner-")]
+        for s in report.scenarios
+    }
+    assert found == RE_PROMPT[variant]
+    assert [s.status for s in report.scenarios] == ["pass", "pass"]  # a warning
+
+
+def test_a_first_layer_whose_accept_control_is_missing_is_not_measured(playwright: Playwright, tmp_path: Path) -> None:
+    """A CMP whose markup changed under its adapter: no accept where the adapter looks. Measuring it would
+    read the missing reject as a finding, or both missing as a fair banner; it is not measured instead."""
+    browser = playwright.chromium.launch(executable_path=find_browser(playwright).executable, args=["--no-sandbox"])
+    page = browser.new_page()
+    page.set_content('<div id="cmp"><div class="bar">We use cookies <button class="ok">OK</button></div></div>')
+    known = FirstLayer("#cmp .bar", "#cmp", "#cmp .ok", "#cmp .no")
+    assert measure_first_layer(page, known, tmp_path, "known")["measured"] is True
+    renamed = FirstLayer("#cmp .bar", "#cmp", "#cmp .accept-all", "#cmp .no")
+    assert measure_first_layer(page, renamed, tmp_path, "renamed") == {
+        "format": "probe-banner/1",
+        "measured": False,
+        "why": "the accept control (#cmp .accept-all) is not on the banner's first layer: its markup is not what "
+        "the adapter knows",
+    }
+    browser.close()

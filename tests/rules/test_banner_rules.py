@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from probe.banner import contrast_ratio, relative_luminance
-from probe.judge import judge_har
+from probe.findings import ScenarioResult
+from probe.judge import Judged, build_report, judge_har
 from probe.suite import Suite
 
 ACCEPT = {
@@ -180,14 +181,80 @@ def test_a_wall_without_reject_is_a_cookie_wall_and_with_reject_is_not(tmp_path:
     assert rules == ["banner-no-first-layer-reject", "banner-cookie-wall"]
 
 
+def return_visits(tmp_path: Path, refusal: bool | None, acceptance: bool | None) -> list[Judged]:
+    """The suite's return visits after a refusal and after accepting everything (None: that scenario is
+    not in the run), banner shown again or not, each judged from its HAR."""
+    runs = []
+    for name, shown, choice in (("return_visit", refusal, RESTRICTIVE), ("return_visit_accept", acceptance, ALL)):
+        if shown is None:
+            continue
+        document = har(changed(return_visit={"banner_shown": shown, "after_s": 1.5}), choice)
+        document["log"]["_probe"]["scenario"] = name
+        path = tmp_path / f"{name}.har"
+        path.write_text(json.dumps(document), encoding="utf-8")
+        runs.append(judge_har(path, SUITE))
+    return runs
+
+
+def compared(tmp_path: Path, refusal: bool | None, acceptance: bool | None) -> dict[str, ScenarioResult]:
+    """Those return visits judged together, as one report compares them."""
+    return {s.name: s for s in build_report(return_visits(tmp_path, refusal, acceptance), SUITE.name).scenarios}
+
+
 def test_re_prompt_after_a_refusal_but_not_after_accepting_everything(tmp_path: Path) -> None:
-    shown = changed(return_visit={"banner_shown": True, "after_s": 1.5})
-    assert found(tmp_path, shown) == [
-        ("banner-re-prompt-asymmetry", "warning",
-         "After a choice refusing analytics, a return visit the same day showed the banner again: the refusal "
-         "was not remembered as an acceptance is."),
+    results = compared(tmp_path, refusal=True, acceptance=False)
+    (finding,) = results["return_visit"].findings
+    assert (finding.rule, finding.severity, finding.phase, finding.message) == (
+        "banner-re-prompt-asymmetry", "warning", "after-consent",
+        "After refusing analytics, a return visit the same day (1.5 s after the decision) showed the banner "
+        "again; after accepting everything (scenario return_visit_accept) it did not (1.5 s after the "
+        "decision): the refusal was not remembered as the acceptance is.",
+    )
+    assert [(e.scenario, e.url, e.excerpt) for e in finding.evidence] == [
+        ("return_visit", "after-consent.png", "return visit: banner shown again"),
+        ("return_visit_accept", "after-consent.png", "return visit: no banner"),
     ]
-    assert found(tmp_path, shown, ALL) == []
+    assert results["return_visit_accept"].findings == []
+    assert [r.status for r in results.values()] == ["pass", "pass"]  # a warning leaves the status alone
+
+
+def test_re_prompt_the_reverse_after_accepting_but_not_after_a_refusal(tmp_path: Path) -> None:
+    results = compared(tmp_path, refusal=False, acceptance=True)
+    assert results["return_visit"].findings == []
+    assert [(f.rule, f.message) for f in results["return_visit_accept"].findings] == [
+        ("banner-re-prompt-asymmetry",
+         "After accepting everything, a return visit the same day (1.5 s after the decision) showed the banner "
+         "again; after refusing analytics (scenario return_visit) it did not (1.5 s after the decision): the "
+         "acceptance was not remembered as the refusal is."),
+    ]
+
+
+@pytest.mark.parametrize("shown", [True, False])
+def test_re_prompt_alike_after_both_choices_is_no_asymmetry(tmp_path: Path, shown: bool) -> None:
+    results = compared(tmp_path, refusal=shown, acceptance=shown)
+    assert {name: r.findings for name, r in results.items()} == {"return_visit": [], "return_visit_accept": []}
+    assert not any("re-prompt" in n for r in results.values() for n in r.notes)
+
+
+def test_re_prompt_with_one_side_only_is_noted_not_passed_silently(tmp_path: Path) -> None:
+    (result,) = compared(tmp_path, refusal=True, acceptance=None).values()
+    assert result.findings == []
+    assert result.notes == [
+        PHASES,
+        "banner-re-prompt-asymmetry not judged: no return-visit scenario after accepting everything (the "
+        "standard return_visit_accept) in this suite to compare with",
+    ]
+    (result,) = compared(tmp_path, refusal=None, acceptance=False).values()
+    assert result.notes[-1] == (
+        "banner-re-prompt-asymmetry not judged: no return-visit scenario after a refusal (the standard "
+        "return_visit) in this suite to compare with"
+    )
+
+
+def test_re_prompt_compared_again_gives_the_same_report(tmp_path: Path) -> None:
+    # a merge or a second report over the same verdicts must not add the comparison twice
+    runs = return_visits(tmp_path, refusal=True, acceptance=False)
+    assert build_report(runs, SUITE.name) == build_report(runs, SUITE.name)
 
 
 def test_not_measured_is_noted_never_a_silent_pass(tmp_path: Path) -> None:

@@ -2,12 +2,14 @@
 (function () {
   var variant = location.search.slice(1) || 'fair';
   document.documentElement.classList.add(variant);
-  if (variant === 're-prompt') {
-    // Nagging: a stored refusal of any optional category is thrown away on the next visit.
+  if (variant === 're-prompt' || variant === 're-prompt-reverse') {
+    // Nagging: a stored refusal of any optional category is thrown away on the next visit (re-prompt),
+    // or, the reverse, a stored acceptance of everything is.
     var stored = document.cookie.split('; ').filter(function (c) { return c.indexOf('cc_cookie=') === 0; })[0];
     if (stored) {
       var categories = JSON.parse(decodeURIComponent(stored.slice('cc_cookie='.length))).categories || [];
-      if (categories.indexOf('analytics') < 0 || categories.indexOf('marketing') < 0) {
+      var refused = categories.indexOf('analytics') < 0 || categories.indexOf('marketing') < 0;
+      if (refused === (variant === 're-prompt')) {
         // the library writes it for the host as a domain cookie
         document.cookie = 'cc_cookie=; Max-Age=0; path=/; domain=' + location.hostname;
       }
