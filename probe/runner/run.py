@@ -194,6 +194,7 @@ class Runner:
         self.progress(f"{scenario.name} · started")
         error: str | None = None
         reraise: BaseException | None = None
+        interrupted = False
         try:
             session.run()
         except (ScenarioError, CmpError) as exc:
@@ -203,20 +204,21 @@ class Runner:
         except PlaywrightError as exc:
             error = f"browser error: {_first_line(exc)}"
         except Interrupted as exc:
-            error = f"interrupted by {exc.signame}"
+            error, interrupted = f"interrupted by {exc.signame}", True
         except KeyboardInterrupt as exc:
-            error, reraise = "interrupted by SIGINT", exc
+            error, reraise, interrupted = "interrupted by SIGINT", exc, True
         except OSError as exc:  # a phase snapshot could not be written: full disk, read-only folder
             error = f"cannot write {Path(exc.filename).name if exc.filename else 'evidence'}: {_why(exc)}"
         except Exception as exc:  # a bug in probe: keep the evidence, then let the caller report it
             error, reraise = f"internal error: {type(exc).__name__}: {_first_line(exc)}", exc
         if error is None and self.server is not None:
             error = self.server.crashed()  # its requests would be missing from the evidence
-        if (signame := received()) is not None:
-            # a step that was under way when the signal came may have ended any way; the run was
-            # asked to stop, and that is the scenario's cause
-            error = f"interrupted by {signame}"
-        if error and reraise is None and not error.startswith("interrupted") and not self.connected:
+        if reraise is None and (signame := received()) is not None:
+            # a step that was under way when the signal came may have ended any way (its waits were
+            # cut short); the run was asked to stop, and that is the scenario's cause. A bug in probe
+            # stays reported as itself: its traceback is raised next.
+            error, interrupted = f"interrupted by {signame}", True
+        if error and reraise is None and not interrupted and not self.connected:
             error = f"browser died: {error}"
         if error:
             self.progress(f"{scenario.name} · ERROR {error}")
