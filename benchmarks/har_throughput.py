@@ -22,59 +22,48 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # for tests.har_builder, as repeatability.py does for tests.e2e
+
+from tests import har_builder as hb  # noqa: E402
+
 MB = 1024 * 1024
+when = hb.clock(datetime(2026, 11, 29, 10, 0, 0, tzinfo=UTC))
+TIMINGS = {"send": 0.1, "wait": 10.0, "receive": 2.4}
 
 
 def _entry(rng: random.Random, i: int, kind: str, body: str, *, base64_body: bool = False,
            mime: str = "text/html", post: str | None = None) -> dict[str, object]:  # fmt: skip
-    started = f"2026-11-29T10:{(i // 60) % 60:02d}:{i % 60:02d}.{rng.randrange(1000):03d}Z"
-    request: dict[str, object] = {
-        "method": "POST" if post is not None else "GET",
-        "url": f"https://shop.example/{kind}/{i}?v={rng.randrange(10**6)}",
-        "httpVersion": "http/2.0",
-        "headers": [
-            {"name": ":authority", "value": "shop.example"},
-            {"name": "user-agent", "value": "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0"},
-            {"name": "cookie", "value": f"sid=s{i:08d}; ajs_anonymous_id=a{rng.randrange(10**9)}"},
-        ],
-        "queryString": [],
-        "cookies": [],
-        "headersSize": -1,
-        "bodySize": len(post or ""),
-    }
-    if post is not None:
-        request["postData"] = {"mimeType": "text/plain", "text": post}
-    content: dict[str, object] = {"size": len(body), "mimeType": mime, "text": body}
-    if base64_body:
-        content["encoding"] = "base64"
-    return {
-        "pageref": "page_1",
-        "startedDateTime": started,
-        "time": 12.5,
-        "request": request,
-        "response": {
-            "status": 200,
-            "statusText": "",
-            "httpVersion": "http/2.0",
-            "headers": [{"name": "content-type", "value": mime}],
-            "cookies": [],
-            "content": content,
-            "redirectURL": "",
-            "headersSize": -1,
-            "bodySize": -1,
-        },
-        "cache": {},
-        "timings": {"send": 0.1, "wait": 10.0, "receive": 2.4},
-        "_resourceType": kind,
-    }
+    started = when(i + rng.randrange(1000) / 1000)  # one a second, at a random millisecond
+    method = "POST" if post is not None else "GET"
+    url = f"https://shop.example/{kind}/{i}?v={rng.randrange(10**6)}"
+    sent = hb.headers(
+        (":authority", "shop.example"),
+        ("user-agent", "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0"),
+        ("cookie", f"sid=s{i:08d}; ajs_anonymous_id=a{rng.randrange(10**9)}"),
+    )
+    return hb.entry(
+        started,
+        hb.request(method, url, sent, post=post),
+        hb.response(
+            hb.content(body, mime, base64=base64_body), header_list=hb.headers(("content-type", mime))
+        ),
+        time=12.5,
+        timings=TIMINGS,
+        kind=kind,
+    )
 
 
 def _event(rng: random.Random, i: int) -> dict[str, object]:
-    consent = {"categoryPreferences": {"C0001": True, "C0002": False}}
-    event = {"type": "track", "event": "Viewed", "messageId": f"m{i}", "context": {"consent": consent}}
+    event = {
+        "type": "track",
+        "event": "Viewed",
+        "messageId": f"m{i}",
+        "context": hb.segment_context({"C0001": True, "C0002": False}),
+    }
     return _entry(rng, i, "fetch", '{"success":true}', mime="application/json", post=json.dumps(event))
 
 
@@ -89,15 +78,9 @@ def generate(path: Path, megabytes: float, profile: str = "session", seed: int =
     bundles = ["!function(){" + f"var a{n}={n};" * rng.randrange(5_000, 30_000) + "}();" for n in range(6)]
     html = "<p>" + "lorem ipsum dolor sit amet " * 1500 + "</p>"
     target = int(megabytes * MB)
-    written = 0
-    count = 0
-    with open(path, "w", encoding="utf-8") as out:
-        page = {"startedDateTime": "2026-11-29T10:00:00.000Z", "id": "page_1", "title": "bench"}
-        head = {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "pages": [page]}
-        prefix = json.dumps({"log": head})[:-2] + ', "entries": [\n'
-        out.write(prefix)
-        written += len(prefix)
-        while written < target:
+    with hb.StreamedHar(path, [hb.page("page_1", "bench", when(0))]) as har:
+        while har.written < target:
+            count = har.count
             roll = rng.random()
             if profile == "small":
                 pixel = _entry(rng, count, "image", "", mime="image/gif")
@@ -115,12 +98,8 @@ def generate(path: Path, megabytes: float, profile: str = "session", seed: int =
                 entry = _entry(rng, count, "fetch", api, mime="application/json")
             else:
                 entry = _event(rng, count)
-            text = ("" if count == 0 else ",\n") + json.dumps(entry)
-            out.write(text)
-            written += len(text)
-            count += 1
-        out.write("\n]}}\n")
-    return count
+            har.add(entry)
+    return har.count
 
 
 def measure(mode: str, path: str) -> dict[str, float]:
@@ -128,7 +107,6 @@ def measure(mode: str, path: str) -> dict[str, float]:
     started = time.perf_counter()
     entries = 0
     if mode == "reader":
-        sys.path.insert(0, str(ROOT))
         from probe.evidence import read_har
 
         entries = len(read_har(path).entries)
@@ -136,7 +114,6 @@ def measure(mode: str, path: str) -> dict[str, float]:
         with open(path, "rb") as handle:
             entries = len(json.load(handle)["log"]["entries"])
     elif mode == "baseline":
-        sys.path.insert(0, str(ROOT))
         import probe.evidence  # noqa: F401 - the imports are the baseline's whole cost
     seconds = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux

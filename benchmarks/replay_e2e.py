@@ -28,24 +28,26 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # for tests.har_builder, as repeatability.py does for tests.e2e
+
+from tests import har_builder as hb  # noqa: E402
+
 PROBE = Path(sys.executable).with_name("probe")
 MB = 1024 * 1024
-T0 = 1_795_946_400.0  # 2026-11-29 10:00:00 UTC
+when = hb.clock(datetime(2026, 11, 29, 10, 0, 0, tzinfo=UTC))
 SITE = "https://www.shop.example"
 CONSENT_AT = 0.005  # share of the file written before the visitor decides
 UA = "Mozilla/5.0 Chrome/156.0"
 PROFILES = {"full": 100.0, "small": 8.0}  # default --mb of each profile
-
-
-def _iso(t: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"
+TIMINGS = {"send": 0.1, "wait": 10.4, "receive": 0.8}
 
 
 def _entry(
-    t: float,
+    at: float,
     method: str,
     url: str,
     kind: str,
@@ -59,71 +61,41 @@ def _entry(
     """One entry as Chrome DevTools writes it (HTTP/2 pseudo-headers, initiator, timings)."""
     scheme, rest = url.split("://", 1)
     host, _, path = rest.partition("/")
-    headers = [
-        {"name": ":authority", "value": host},
-        {"name": ":method", "value": method},
-        {"name": ":path", "value": "/" + path},
-        {"name": ":scheme", "value": scheme},
-        {"name": "user-agent", "value": UA},
-    ]
+    sent = hb.headers(
+        (":authority", host),
+        (":method", method),
+        (":path", "/" + path),
+        (":scheme", scheme),
+        ("user-agent", UA),
+    )
     if cookie:
-        headers.append({"name": "cookie", "value": cookie})
-    request: dict[str, object] = {
-        "method": method,
-        "url": url,
-        "httpVersion": "http/2.0",
-        "headers": headers,
-        "queryString": [],
-        "cookies": [],
-        "headersSize": -1,
-        "bodySize": len(post or ""),
-    }
-    if post is not None:
-        request["postData"] = {"mimeType": "text/plain", "text": post}
-    content: dict[str, object] = {"size": len(body or ""), "mimeType": mime}
-    if body is not None:
-        content["text"] = body
-        if base64_body:
-            content["encoding"] = "base64"
-    return {
-        "_resourceType": kind,
-        "pageref": "page_1",
-        "request": request,
-        "response": {
-            "status": 200,
-            "httpVersion": "http/2.0",
-            "headers": [{"name": "content-type", "value": mime}],
-            "cookies": [],
-            "content": content,
-            "redirectURL": "",
-            "headersSize": -1,
-            "bodySize": -1,
-        },
-        "startedDateTime": _iso(t),
-        "time": 12.5,
-        "timings": {"send": 0.1, "wait": 10.4, "receive": 0.8},
-    }
+        sent += hb.headers(("cookie", cookie))
+    return hb.entry(
+        when(at),
+        hb.request(method, url, sent, post=post),
+        hb.response(
+            hb.content(body, mime, base64=base64_body), header_list=hb.headers(("content-type", mime))
+        ),
+        time=12.5,
+        timings=TIMINGS,
+        kind=kind,
+    )
 
 
-def _event(t: float, n: int, name: str, consent: dict[str, bool] | None) -> str:
-    context: dict[str, object] = {
-        "page": {"path": "/", "url": SITE + "/"},
-    }
-    if consent is not None:
-        context["consent"] = {"categoryPreferences": consent}
+def _event(at: float, n: int, name: str, consent: dict[str, bool] | None) -> str:
     event = {
-        "timestamp": _iso(t),
+        "timestamp": when(at),
         "integrations": {},
         "type": "track",
         "event": name,
         "properties": {"sku": f"sku-{n % 997}", "price": n % 89},
-        "context": context,
+        "context": hb.segment_context(consent, page={"path": "/", "url": SITE + "/"}),
         "messageId": f"ajs-next-{n:012d}",
         "anonymousId": "0d7f2c1e-5a6b-4c3d-8e9f-0a1b2c3d4e5f",
         "writeKey": "wk_bench",
-        "sentAt": _iso(t),
+        "sentAt": when(at),
     }
-    return json.dumps(event, separators=(",", ":"))
+    return hb.compact(event)
 
 
 CHOICE = {"necessary": True, "analytics": True, "marketing": False}
@@ -135,7 +107,7 @@ def _small(rng: random.Random, n: int, t: float, decided: bool) -> dict[str, obj
     cookie = "OptanonAlertBoxClosed=2026-11-29T10:00:01.000Z" if decided else ""
     if roll < 3:
         post = _event(t, n, "Product Viewed", CHOICE if decided else None)
-        return _entry(t, "POST", "https://api.segment.io/v1/t", "fetch", post=post, body='{"success":true}',
+        return _entry(t, "POST", hb.segment_url("track"), "fetch", post=post, body='{"success":true}',
                       mime="application/json")  # fmt: skip
     if roll == 3:
         return _entry(t, "GET", f"https://www.facebook.com/tr?id=1234&ev=ViewContent&n={n}", "image")
@@ -187,33 +159,21 @@ def generate(path: Path, shape: str, megabytes: float, seed: int = 7) -> int:
     big = _Big(rng) if shape == "session" else None
     step = 0.018 if shape == "many-small" else 1.2
     target = int(megabytes * MB)
-    written = count = 0
     decided = False
-    with open(path, "w", encoding="utf-8") as out:
-        page = {"startedDateTime": _iso(T0), "id": "page_1", "title": SITE + "/"}
-        head = {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "pages": [page]}
-        prefix = json.dumps({"log": head})[:-2] + ', "entries": [\n'
-        out.write(prefix)
-        written += len(prefix)
-        first = _entry(T0, "GET", SITE + "/", "document", body="<html></html>", mime="text/html")
-        out.write(json.dumps(first))
-        count = 1
-        while written < target:
-            t = T0 + count * step
-            if not decided and written >= CONSENT_AT * target:
+    with hb.StreamedHar(path, [hb.page("page_1", SITE + "/", when(0))]) as har:
+        har.add(_entry(0, "GET", SITE + "/", "document", body="<html></html>", mime="text/html"))
+        while har.written < target:
+            at = har.count * step
+            if not decided and har.written >= CONSENT_AT * target:
                 decided = True
-                post = _event(t, count, "Segment Consent Preference Updated", CHOICE)
-                entry = _entry(t, "POST", "https://api.segment.io/v1/t", "fetch", post=post)
+                post = _event(at, har.count, "Segment Consent Preference Updated", CHOICE)
+                entry = _entry(at, "POST", hb.segment_url("track"), "fetch", post=post)
             elif big is not None:
-                entry = big.entry(count, t, decided)
+                entry = big.entry(har.count, at, decided)
             else:
-                entry = _small(rng, count, t, decided)
-            text = ",\n" + json.dumps(entry)
-            out.write(text)
-            written += len(text)
-            count += 1
-        out.write("\n]}}\n")
-    return count
+                entry = _small(rng, har.count, at, decided)
+            har.add(entry)
+    return har.count
 
 
 def run_replay(har: Path, out: Path) -> dict[str, float]:

@@ -23,16 +23,20 @@ events to Segment (``_probe.side: "server"``, attributed by ``_probe.visitor``):
 from __future__ import annotations
 
 import base64
-import json
-from datetime import UTC, datetime, timedelta
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-T0 = datetime(2026, 11, 30, 10, 0, 0, tzinfo=UTC)
+sys.path.insert(0, str(HERE.parents[3]))  # run as a script: the repository root, for tests.har_builder
+
+from tests import har_builder as hb  # noqa: E402
+
+when = hb.clock(datetime(2026, 11, 30, 10, 0, 0, tzinfo=UTC))
 SITE = "https://shop.test"
-CDN = "https://cdn.segment.com"
-API = "https://api.segment.io/v1"
+CDN = hb.SEGMENT_CDN
+API = hb.SEGMENT_API
 PUBLIC_API = "https://api.segmentapis.com"
 WRITE_KEY = "wk_server"
 SERVER_KEY = "wk_backend"
@@ -41,6 +45,8 @@ OTHER_ANON = "9d0e4f11-0000-4000-8000-00000000cafe"
 USER = "u-7"
 CONTEXT = "ctx-server-1"
 BACKEND = "_backend"
+HTTP = "HTTP/1.1"
+ANALYTICS_NODE = {"name": "@segment/analytics-node", "version": "2.1.3"}
 DECIDE_AT, REVOKE_AT = 5.0, 20.0
 ALL = {"necessary": True, "analytics": True, "marketing": True}
 NONE = {"necessary": True, "analytics": False, "marketing": False}
@@ -49,10 +55,6 @@ SETTINGS = {
     "integrations": {"Segment.io": {"apiKey": WRITE_KEY}},
     "consentSettings": {"allCategories": ["analytics", "marketing"], "hasUnmappedDestinations": False},
 }
-
-
-def when(seconds: float) -> str:
-    return (T0 + timedelta(seconds=seconds)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def phase_at(at: float, revoke: bool) -> str:
@@ -75,88 +77,53 @@ def entry(
     headers: tuple[tuple[str, str], ...] = (),
 ) -> dict[str, Any]:
     """One probe HAR entry; ``server`` True marks the backend's (or a hostile value for ``_probe.side``)."""
-    request: dict[str, Any] = {
-        "method": method,
-        "url": url,
-        "httpVersion": "HTTP/1.1",
-        "cookies": [],
-        "headers": [{"name": k, "value": v} for k, v in headers],
-        "queryString": [],
-        "headersSize": -1,
-        "bodySize": 0,
-    }
-    if body is not None:
-        text = json.dumps(body, separators=(",", ":"))
-        request["headers"].append({"name": "content-type", "value": "application/json"})
-        request["postData"] = {"mimeType": "application/json", "text": text}
-        request["bodySize"] = len(text)
-    content: dict[str, Any] = {"size": 0, "mimeType": "application/json"}
-    if response is not None:
-        content["text"] = json.dumps(response, separators=(",", ":"))
-        content["size"] = len(content["text"])
+    sent = hb.headers(*headers)
+    text = None if body is None else hb.compact(body)
+    if text is not None:
+        sent += hb.headers(("content-type", "application/json"))
+    reply = hb.content(None if response is None else hb.compact(response), "application/json")
     phase = phase_at(at, revoke)
     extra: dict[str, Any] = {"phase": phase, "context": CONTEXT, "noise": False, "blocked": False, "served": "sink"}
     if server is not None:
         extra.update(context=BACKEND, side="server" if server is True else server)
         if visitor is not None:
             extra["visitor"] = visitor
-    return {
-        "pageref": phase,
-        "startedDateTime": when(at),
-        "time": 5.0,
-        "request": request,
-        "response": {
-            "status": status,
-            "statusText": "",
-            "httpVersion": "HTTP/1.1",
-            "cookies": [],
-            "headers": [],
-            "content": content,
-            "redirectURL": "",
-            "headersSize": -1,
-            "bodySize": content["size"],
-        },
-        "cache": {},
-        "timings": {"send": 0, "wait": 4, "receive": 1},
-        "_probe": extra,
-    }
+    return hb.entry(
+        when(at),
+        hb.request(method, url, sent, post=text, mime="application/json", http_version=HTTP, layout="probe"),
+        hb.response(reply, status=status, http_version=HTTP, body_size=reply["size"], layout="probe"),
+        time=5.0,
+        timings={"send": 0, "wait": 4, "receive": 1},
+        pageref=phase,
+        probe=extra,
+    )
 
 
 def browser_event(at: float, kind: str, name: str | None, prefs: dict[str, bool] | None, **ids: str) -> dict[str, Any]:
     """POST api.segment.io/v1/<letter> as analytics-next sends it."""
-    context: dict[str, Any] = {"library": {"name": "analytics.js", "version": "next-1.84.3"}}
-    if prefs is not None:
-        context["consent"] = {"categoryPreferences": dict(prefs)}
     body: dict[str, Any] = {
         "type": kind,
         "anonymousId": ANON,
-        "context": context,
+        "context": hb.segment_context(prefs, library=hb.ANALYTICS_NEXT),
         "messageId": f"ajs-next-server-fixture-{kind}-{int(at * 1000)}",
         "timestamp": when(at),
         "writeKey": WRITE_KEY,
         **ids,
     }
-    if name is not None:
-        body["event" if kind == "track" else "name"] = name
-    return entry(at, "POST", f"{API}/{kind[0]}", body=body)
+    return entry(at, "POST", hb.segment_url(kind), body=hb.named(body, kind, name))
 
 
 def server_item(at: float, kind: str, name: str | None, prefs: dict[str, bool] | None, **ids: str) -> dict[str, Any]:
     """One event as @segment/analytics-node puts it in a batch."""
-    context: dict[str, Any] = {"library": {"name": "@segment/analytics-node", "version": "2.1.3"}}
-    if prefs is not None:
-        context["consent"] = {"categoryPreferences": dict(prefs)}
     item: dict[str, Any] = {
         "type": kind,
-        "context": context,
+        "context": hb.segment_context(prefs, library=ANALYTICS_NODE),
         "messageId": f"node-next-server-fixture-{kind}-{int(at * 1000)}-{len(ids)}",
         "timestamp": when(at),
         "integrations": {},
         **ids,
     }
-    if name is not None:
-        item["event" if kind == "track" else "name"] = name
-    return item
+    return hb.named(item, kind, name)
 
 
 def server_batch(at: float, items: list[dict[str, Any]], visitor: Any, **options: Any) -> dict[str, Any]:
@@ -200,29 +167,21 @@ def by_user(events: list[int] | None = None) -> dict[str, Any]:
 
 
 def page(phase: str, at: float, choice: dict[str, bool] | None, action: str | None) -> dict[str, Any]:
-    return {
-        "id": phase,
-        "title": f"server: {phase}",
-        "startedDateTime": when(at),
-        "pageTimings": {},
-        "_probe": {"phase": phase, "action": action, "choice": choice},
-    }
+    probe = {"phase": phase, "action": action, "choice": choice}
+    return hb.page(phase, f"server: {phase}", when(at), probe=probe, layout="probe")
 
 
 def har(name: str, entries: list[dict[str, Any]], choice: dict[str, bool], revoke: dict[str, bool] | None) -> Any:
     pages = [page("before-consent", 0.0, None, None), page("after-consent", DECIDE_AT, choice, "choose")]
     if revoke is not None:
         pages.append(page("after-revoke", REVOKE_AT, revoke, "choose"))
-    return {
-        "log": {
-            "version": "1.2",
-            "creator": {"name": "probe", "version": "0.1.0"},
-            "browser": {"name": "chromium", "version": "156.0.8078.108"},
-            "pages": pages,
-            "entries": sorted(entries, key=lambda e: e["startedDateTime"]),
-            "_probe": {"format": "probe-har/1", "scenario": name, "context": CONTEXT, "mode": "offline"},
-        }
-    }
+    return hb.document(
+        pages,
+        sorted(entries, key=lambda e: e["startedDateTime"]),
+        creator={"name": "probe", "version": "0.1.0"},
+        browser={"name": "chromium", "version": "156.0.8078.108"},
+        probe={"format": "probe-har/1", "scenario": name, "context": CONTEXT, "mode": "offline"},
+    )
 
 
 def shop(at_consent: dict[str, bool]) -> list[dict[str, Any]]:
@@ -386,9 +345,7 @@ def files() -> dict[str, Any]:
 
 
 def main() -> None:
-    for name, document in files().items():
-        (HERE / name).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {name}")
+    hb.write_all(HERE, files())
 
 
 if __name__ == "__main__":

@@ -17,27 +17,28 @@ it; it rewrites the ``*.har`` files beside it. Each file reproduces one shape th
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 HERE = Path(__file__).resolve().parent
-T0 = datetime(2026, 11, 30, 16, 0, 0, tzinfo=UTC)
+sys.path.insert(0, str(HERE.parents[3]))  # run as a script: the repository root, for tests.har_builder
+
+from tests import har_builder as hb  # noqa: E402
+
+when = hb.clock(datetime(2026, 11, 30, 16, 0, 0, tzinfo=UTC))
 SITE = "https://www.shop.example"
-CDN = "https://cdn.segment.com"
-API = "https://api.segment.io/v1"
+CDN = hb.SEGMENT_CDN
+API = hb.SEGMENT_API
 WRITE_KEY = "wk_verdicts"
 ANON = "3f2a9c1e-0000-4000-8000-00000000a11d"
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
 ALL = {"necessary": True, "analytics": True, "marketing": True}
-KLARO = "klaro=" + quote(json.dumps({"analytics": True, "marketing": True}, separators=(",", ":")))
+KLARO = "klaro=" + quote(hb.compact({"analytics": True, "marketing": True}))
 COOKIEBOT = "CookieConsent=" + quote("{stamp:'synthetic',necessary:true,statistics:true,marketing:true}")
-
-
-def when(seconds: float) -> str:
-    return (T0 + timedelta(seconds=seconds)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+TIMINGS = {"blocked": 1, "dns": -1, "ssl": -1, "connect": -1, "send": 0.1, "wait": 18, "receive": 0.9}
 
 
 def entry(
@@ -51,81 +52,46 @@ def entry(
     status: int = 200,
 ) -> dict[str, Any]:
     """One Chrome DevTools entry; ``kind`` is its _resourceType."""
-    host = url.split("/")[2]
-    headers = [
-        {"name": ":authority", "value": host},
-        {"name": ":method", "value": method},
-        {"name": "user-agent", "value": UA},
-    ]
+    sent = hb.headers((":authority", url.split("/")[2]), (":method", method), ("user-agent", UA))
     if cookie:
-        headers.append({"name": "cookie", "value": cookie})
-    request: dict[str, Any] = {
-        "method": method,
-        "url": url,
-        "httpVersion": "http/2.0",
-        "headers": headers,
-        "queryString": [],
-        "cookies": [],
-        "headersSize": -1,
-        "bodySize": 0,
-    }
-    if body is not None:
-        text = json.dumps(body, separators=(",", ":"))
-        headers.append({"name": "content-type", "value": "text/plain"})
-        request["postData"] = {"mimeType": "text/plain", "text": text}
-        request["bodySize"] = len(text)
+        sent += hb.headers(("cookie", cookie))
+    text = None if body is None else hb.compact(body)
+    if text is not None:
+        sent += hb.headers(("content-type", "text/plain"))
     if method == "OPTIONS":
-        headers += [
-            {"name": "access-control-request-method", "value": "POST"},
-            {"name": "access-control-request-headers", "value": "content-type"},
-        ]
-    return {
-        "_resourceType": kind,
-        "pageref": "page_1",
-        "startedDateTime": when(at),
-        "time": 20.0,
-        "request": request,
-        "response": {
-            "status": status,
-            "statusText": "",
-            "httpVersion": "http/2.0",
-            "headers": [],
-            "cookies": [],
-            "content": {"size": 0, "mimeType": "text/plain"},
-            "redirectURL": "",
-            "headersSize": -1,
-            "bodySize": -1,
-        },
-        "cache": {},
-        "timings": {"blocked": 1, "dns": -1, "ssl": -1, "connect": -1, "send": 0.1, "wait": 18, "receive": 0.9},
-    }
+        sent += hb.headers(
+            ("access-control-request-method", "POST"), ("access-control-request-headers", "content-type")
+        )
+    return hb.entry(
+        when(at),
+        hb.request(method, url, sent, post=text),
+        hb.response(hb.content(None, "text/plain"), status=status),
+        time=20.0,
+        timings=TIMINGS,
+        kind=kind,
+    )
 
 
 def event(at: float, kind: str, name: str | None, prefs: dict[str, bool] | None) -> dict[str, Any]:
     """A Segment event body as analytics-next sends it; ``prefs`` None leaves out context.consent."""
-    context: dict[str, Any] = {"library": {"name": "analytics.js", "version": "next-1.84.3"}}
-    if prefs is not None:
-        context["consent"] = {"categoryPreferences": dict(prefs)}
     body: dict[str, Any] = {
         "timestamp": when(at),
         "integrations": {},
         "type": kind,
         "properties": {},
-        "context": context,
+        "context": hb.segment_context(prefs, library=hb.ANALYTICS_NEXT),
         "messageId": f"ajs-next-synthetic-{kind}-{int(at * 1000)}",
         "anonymousId": ANON,
         "userId": None,
         "writeKey": WRITE_KEY,
         "sentAt": when(at),
     }
-    if name is not None:
-        body["event" if kind == "track" else "name"] = name
-    return body
+    return hb.named(body, kind, name)
 
 
 def segment(at: float, kind: str, name: str | None, prefs: dict[str, bool] | None) -> dict[str, Any]:
     """POST api.segment.io/v1/<letter> carrying one event."""
-    return entry(at, f"{API}/{kind[0]}", "fetch", "POST", body=event(at, kind, name, prefs))
+    return entry(at, hb.segment_url(kind), "fetch", "POST", body=event(at, kind, name, prefs))
 
 
 def loader(at: float) -> dict[str, Any]:
@@ -145,14 +111,7 @@ def fb_pixel(at: float) -> dict[str, Any]:
 
 
 def har(entries: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "log": {
-            "version": "1.2",
-            "creator": {"name": "WebInspector", "version": "537.36"},
-            "pages": [{"startedDateTime": when(0), "id": "page_1", "title": f"{SITE}/", "pageTimings": {}}],
-            "entries": entries,
-        }
-    }
+    return hb.document([hb.page("page_1", f"{SITE}/", when(0))], entries)
 
 
 def files() -> dict[str, dict[str, Any]]:
@@ -238,9 +197,7 @@ def files() -> dict[str, dict[str, Any]]:
 
 
 def main() -> None:
-    for name, document in files().items():
-        (HERE / name).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {name}")
+    hb.write_all(HERE, files())
 
 
 if __name__ == "__main__":
