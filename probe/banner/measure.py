@@ -1,7 +1,9 @@
 """Measuring the consent banner in the page: its first-layer controls, their looks, and whether it walls the page.
 
-Everything is recorded as plain JSON in the phase record (``banner``), so the rules in
-``probe.rules.banner`` judge it from the evidence alone, on a live run and on replay alike.
+What the page showed is recorded as plain JSON in the phase record (``banner``): texts, boxes,
+colours, sampled points. What they mean (contrast ratios, areas, click counts, a wall) is worked out
+by the rules in ``probe.rules.banner`` from that record alone, so a replay judges the same and a
+changed rule judges old evidence anew.
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ from typing import Any
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
-
-from probe.banner.contrast import contrast_ratio
 
 BANNER_FORMAT = "probe-banner/1"
 
@@ -88,9 +88,6 @@ def _control(page: Page, selector: str | None) -> dict[str, Any] | None:
         return None
     data: dict[str, Any] = found.first.evaluate(_CONTROL_JS)
     box = {k: _round(v) for k, v in data["box"].items()}
-    ratio = None
-    if data["color"] is not None:
-        ratio = _round(contrast_ratio(tuple(data["color"][:3]), tuple(data["background"][:3])))
     return {
         "selector": selector,
         "text": data["text"],
@@ -98,11 +95,9 @@ def _control(page: Page, selector: str | None) -> dict[str, Any] | None:
         "role": data["role"],
         "looks": data["looks"],
         "box": box,
-        "area": _round(box["width"] * box["height"]),
         "font_px": data["font_px"],
         "color": data["color"],
         "background": data["background"],
-        "contrast": ratio,
     }
 
 
@@ -136,7 +131,7 @@ def measure_first_layer(page: Page, layer: FirstLayer, out: Path, name: str) -> 
         "accept": accept,
         "reject": reject,
         "preferences_open": layer.preferences_open,
-        "wall": {**wall, "blocks_page": wall["points"] > 0 and wall["covered"] == wall["points"]},
+        "wall": wall,
     }
 
 

@@ -45,7 +45,6 @@ class BannerObserver:
             self.record = {**not_measured(self.adapter.name), "why": f"measuring failed: {_first_line(exc)}"}
             return
         self.record["cmp"] = self.adapter.name
-        self.record["clicks"] = self.clicks()
 
     def preferences(self, page: Page) -> None:
         """The optional categories' toggles as the preferences open, before probe touches one."""
@@ -58,26 +57,6 @@ class BannerObserver:
             return
         if toggles is not None:
             self.record["preferences"] = {"measured": True, "optional": toggles}
-            self.record["clicks"] = self.clicks()
-
-    def clicks(self) -> dict[str, Any]:
-        """Clicks the adapter's own paths take from the first layer to accept, and to refuse, everything.
-
-        A control on the first layer is one click. Without a reject control the adapter refuses
-        through the preferences: open them (unless the first layer is the preferences), untick each
-        pre-ticked optional category, save; with the preferences not opened in this scenario the
-        pre-ticked ones are not known and the count is a lower bound (``at_least``).
-        """
-        accept = 1 if self.record.get("accept") else None
-        if self.record.get("reject"):
-            return {"accept_all": accept, "reject_all": 1, "reject_path": "first layer", "at_least": False}
-        opening = 0 if self.record.get("preferences_open") else 1
-        prefs = self.record.get("preferences") or {}
-        if prefs.get("measured"):
-            ticked = sum(1 for on in prefs["optional"].values() if on)
-            return {"accept_all": accept, "reject_all": opening + ticked + 1, "reject_path": "preferences",
-                    "at_least": False}
-        return {"accept_all": accept, "reject_all": opening + 1, "reject_path": "preferences", "at_least": True}
 
     def return_visit(self, page: Page) -> dict[str, Any] | None:
         """Whether the banner shows again on a return visit; None when the adapter cannot tell."""

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from probe.banner.contrast import contrast_ratio
 from probe.findings import EvidenceRef
 from probe.rules.base import Hit, rule
 from probe.rules.context import Context
@@ -36,9 +37,55 @@ def _shot(record: dict[str, Any], excerpt: str) -> list[EvidenceRef]:
     return [EvidenceRef(url=record.get("screenshot"), excerpt=excerpt)]
 
 
+# -- what the measured facts mean (worked out here, not at capture: old evidence is judged anew) -------
+
+
+def contrast(c: dict[str, Any]) -> float | None:
+    """A control's WCAG 2 contrast ratio, text on background, to 2 decimals; None without a text colour."""
+    if not c.get("color") or not c.get("background"):
+        return None
+    return round(contrast_ratio(tuple(c["color"][:3]), tuple(c["background"][:3])), 2)
+
+
+def area(c: dict[str, Any]) -> float:
+    """A control's rendered area in CSS px²."""
+    return round(c["box"]["width"] * c["box"]["height"], 2)
+
+
+def blocks_page(record: dict[str, Any]) -> bool:
+    """Every viewport point sampled outside the banner hit the CMP's own markup (an overlay)."""
+    wall = record.get("wall") or {}
+    return bool(wall.get("points")) and wall.get("covered") == wall.get("points")
+
+
+@dataclass(frozen=True)
+class Clicks:
+    """Clicks the adapter's own paths take from the first layer to accept, and to refuse, everything."""
+
+    accept_all: int | None  # None: no accept control on the first layer
+    reject_all: int
+    reject_path: str  # "first layer" | "preferences"
+    at_least: bool  # the preferences were not opened in this scenario: pre-ticked ones unknown
+
+
+def clicks(record: dict[str, Any]) -> Clicks:
+    """A control on the first layer is one click. Without a reject control the adapter refuses
+    through the preferences: open them (unless the first layer is the preferences), untick each
+    pre-ticked optional category, save; with the preferences not opened, a lower bound."""
+    accept = 1 if record.get("accept") else None
+    if record.get("reject"):
+        return Clicks(accept, 1, "first layer", False)
+    opening = 0 if record.get("preferences_open") else 1
+    prefs = record.get("preferences") or {}
+    if prefs.get("measured"):
+        ticked = sum(1 for on in prefs["optional"].values() if on)
+        return Clicks(accept, opening + ticked + 1, "preferences", False)
+    return Clicks(accept, opening + 1, "preferences", True)
+
+
 def _control(c: dict[str, Any]) -> str:
     box = c["box"]
-    return f"'{c['text']}' ({c['looks']}, {box['width']:g}x{box['height']:g} px, contrast {c['contrast']}:1)"
+    return f"'{c['text']}' ({c['looks']}, {box['width']:g}x{box['height']:g} px, contrast {contrast(c)}:1)"
 
 
 @rule(
@@ -72,14 +119,16 @@ def no_first_layer_reject(ctx: Context) -> Iterator[Hit]:
 def more_clicks_to_refuse(ctx: Context) -> Iterator[Hit]:
     """Clicks of the adapter's accept-all path against its refuse-all path, from the first layer."""
     record = banner_record(ctx)
-    clicks = (record or {}).get("clicks") or {}
-    accept, reject = clicks.get("accept_all"), clicks.get("reject_all")
-    if record is None or accept is None or reject is None or reject <= accept:
+    if record is None:
         return
-    least = "at least " if clicks.get("at_least") else ""
+    count = clicks(record)
+    accept, reject = count.accept_all, count.reject_all
+    if accept is None or reject <= accept:
+        return
+    least = "at least " if count.at_least else ""
     message = (
         f"Accepting everything takes {accept} click(s) on the first layer; refusing everything takes "
-        f"{least}{reject} through the {clicks.get('reject_path')} (open them unless the first layer is them, "
+        f"{least}{reject} through the {count.reject_path} (open them unless the first layer is them, "
         "untick each pre-ticked optional category, save)."
     )
     yield Hit(message, _shot(record, f"clicks: accept_all={accept}, reject_all={least}{reject}"), phase=AFTER)
@@ -88,13 +137,12 @@ def more_clicks_to_refuse(ctx: Context) -> Iterator[Hit]:
 def asymmetries(accept: dict[str, Any], reject: dict[str, Any]) -> list[str]:
     """How the reject control is less prominent than the accept control, in measured words."""
     found = []
-    if reject["area"] > 0 and accept["area"] / reject["area"] >= SIZE_RATIO:
-        found.append(
-            f"accept is {accept['area'] / reject['area']:.1f} times the area of reject (limit {SIZE_RATIO:g})"
-        )
-    elif reject["area"] == 0:
+    big, small = area(accept), area(reject)
+    if small > 0 and big / small >= SIZE_RATIO:
+        found.append(f"accept is {big / small:.1f} times the area of reject (limit {SIZE_RATIO:g})")
+    elif small == 0:
         found.append("reject has no rendered area")
-    a, r = accept["contrast"], reject["contrast"]
+    a, r = contrast(accept), contrast(reject)
     if a is not None and r is not None and r < AA_CONTRAST <= a:
         found.append(
             f"reject's text contrast {r}:1 is under WCAG AA {AA_CONTRAST:g}:1 while accept's is {a}:1"
@@ -162,9 +210,9 @@ def pre_ticked(ctx: Context) -> Iterator[Hit]:
 def cookie_wall(ctx: Context) -> Iterator[Hit]:
     """The page is covered by the CMP (every sampled point outside the banner hits its overlay) with no reject."""
     record = banner_record(ctx)
-    wall = (record or {}).get("wall") or {}
-    if record is None or not wall.get("blocks_page") or record["reject"]:
+    if record is None or not blocks_page(record) or record["reject"]:
         return
+    wall = record["wall"]
     message = (
         f"The banner blocks the page ({wall['covered']} of {wall['points']} sampled points outside it hit the "
         "CMP's overlay, not the page) and its first layer has no reject or necessary-only control."

@@ -23,6 +23,7 @@ from probe.banner.measure import FirstLayer, measure_first_layer
 from probe.browser import find_browser
 from probe.findings import Finding
 from probe.judge import Judged, build_report, judge_bundle
+from probe.rules import banner
 from probe.runner import Runner
 from probe.suite import Suite, load_suite
 from tests.conftest import ROOT, SITES, read_har
@@ -174,18 +175,17 @@ def test_the_measured_values_are_in_the_evidence(banner_run) -> None:
     """The record the rules judge: the HAR's after-consent page, as the runner measured it."""
     judged = banner_run("vanilla-cookieconsent", "link-reject")
     har = read_har(Path(judged.result.evidence_dir or ""))
-    banner = {p["id"]: p["_probe"].get("banner") for p in har["log"]["pages"]}
-    assert banner["before-consent"] is None
-    record = banner["after-consent"]
+    records = {p["id"]: p["_probe"].get("banner") for p in har["log"]["pages"]}
+    assert records["before-consent"] is None
+    record = records["after-consent"]
     assert record["measured"] is True and record["cmp"] == "vanilla-cookieconsent"
-    assert (record["accept"]["looks"], record["accept"]["contrast"], record["accept"]["box"]["height"]) == (
-        "button", 12.22, 42)
-    assert (record["reject"]["looks"], record["reject"]["contrast"], record["reject"]["box"]["height"]) == (
-        "link", 2.07, 15)
+    assert (record["accept"]["looks"], record["accept"]["box"]["height"]) == ("button", 42)
+    assert (record["reject"]["looks"], record["reject"]["box"]["height"]) == ("link", 15)
     assert record["reject"]["color"] == [180, 180, 180, 1]
-    assert record["clicks"] == {"accept_all": 1, "reject_all": 1, "reject_path": "first layer", "at_least": False}
+    assert (banner.contrast(record["accept"]), banner.contrast(record["reject"])) == (12.22, 2.07)
+    assert banner.clicks(record) == banner.Clicks(1, 1, "first layer", False)
     assert record["preferences"] == {"measured": True, "optional": {"analytics": False, "marketing": False}}
-    assert record["wall"] == {"points": 21, "covered": 0, "blocks_page": False}
+    assert record["wall"] == {"points": 21, "covered": 0}
     assert record["return_visit"]["banner_shown"] is False
 
 

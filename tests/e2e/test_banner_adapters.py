@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import Playwright
 
 from probe.judge import Judged, judge_bundle
+from probe.rules import banner
 from probe.runner import Runner
 from probe.suite import load_suite
 from tests.conftest import SITES, read_har
@@ -100,8 +101,8 @@ def test_the_adapter_measures_its_first_layer_and_preferences(measured, site: st
         assert (record["reject"]["text"], record["reject"]["looks"]) == (want.reject, "button")
     assert record["preferences_open"] is want.preferences_open
     assert record["preferences"] == {"measured": True, "optional": want.optional}
-    assert record["wall"]["blocks_page"] is False
-    assert record["clicks"] == {"accept_all": 1, "reject_all": 1, "reject_path": "first layer", "at_least": False}
+    assert banner.blocks_page(record) is False
+    assert banner.clicks(record) == banner.Clicks(1, 1, "first layer", False)
 
 
 @pytest.mark.parametrize("site", list(EXPECTED))
