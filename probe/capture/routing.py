@@ -11,13 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from probe.segment.endpoints import is_ingestion_path
+from probe.segment.endpoints import is_ingestion_path, is_regulation
 from probe.suite import Route
 
 # Hosts Segment ingests events on; sunk by default offline, and live with --sink-segment.
 SEGMENT_INGEST_HOSTS = ("api.segment.io", "events.eu1.segmentapis.com")
-# Segment's Public API (regulations: deletion and suppression); answered like it when a suite sinks it
-PUBLIC_API_HOSTS = ("api.segmentapis.com", "eu1.api.segmentapis.com")
 # Chromium's own background traffic: recorded, but never counted as the site's.
 NOISE_HOSTS = (
     "accounts.google.com",
@@ -127,11 +125,6 @@ class SinkPrefix:
         """True unless ``route`` lies inside this prefix and is longer (a more specific route wins)."""
         literal = route.url.split("*", 1)[0]  # a glob is as specific as its literal start
         return not (self.covers(literal) and len(urlsplit(literal).path.rstrip("/")) > len(self.path))
-
-
-def _is_regulation(host: str, path: str) -> bool:
-    """A Public API regulation (``POST /regulations``, also source-scoped) on a Segment Public API host."""
-    return host.lower() in PUBLIC_API_HOSTS and (path.rstrip("/") + "/").startswith("/regulations/")
 
 
 def _regulation_answer() -> bytes:
@@ -302,7 +295,8 @@ class Router:
                 {**cors, "content-type": "application/json"},
                 "sink",
             )
-        if method == "POST" and _is_regulation(urlsplit(url).hostname or "", path):
+        # a sunk Privacy API answers a regulation as Segment does, so the backend goes on as it would
+        if is_regulation(method, url):
             return Answer(200, _regulation_answer(), {**cors, "content-type": "application/json"}, "sink")
         if method == "GET" and ("image" in headers.get("accept", "") or path.endswith((".gif", ".png"))):
             return Answer(200, GIF_1X1, {**cors, "content-type": "image/gif"}, "sink")

@@ -12,18 +12,14 @@ then makes, which the proxy records. Such a relayed call counts only alongside o
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from probe.rules.context import Context
+from probe.segment.endpoints import is_regulation
 from probe.segment.events import request_body
 from probe.timeline import REVOKED, Entry
 
-PRIVACY_API_HOSTS = ("api.segmentapis.com", "eu1.api.segmentapis.com")
-LEGACY_HOST = "platform.segmentapis.com"
-_REGULATION = re.compile(r"^/regulations(/(sources|cloudsources)/[^/]+)?/?$")
-_LEGACY_REGULATION = re.compile(r"^/v1beta/workspaces/[^/]+/regulations/?$")
 LOOKED_FOR = (
     "Segment's Privacy API (POST https://api.segmentapis.com/regulations or /regulations/sources/<id>, "
     "also on eu1.api.segmentapis.com)"
@@ -32,13 +28,7 @@ LOOKED_FOR = (
 
 def is_regulation_request(entry: Entry) -> bool:
     """True for a request creating a deletion or suppression regulation in Segment's Public API."""
-    if entry.method.upper() != "POST":
-        return False
-    host, path = entry.host, entry.path
-    if not (
-        (host in PRIVACY_API_HOSTS and _REGULATION.match(path))
-        or (host == LEGACY_HOST and _LEGACY_REGULATION.match(path))
-    ):
+    if not is_regulation(entry.method, entry.url):
         return False
     body = request_body(entry)
     if body.ok and isinstance(body.data, dict):

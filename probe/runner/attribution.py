@@ -23,6 +23,8 @@ from urllib.parse import unquote
 
 from mitmproxy import http
 
+from probe.segment.endpoints import is_regulation
+
 ANONYMOUS_COOKIE = "ajs_anonymous_id"
 USER_COOKIE = "ajs_user_id"
 MAX_BODY = 4 * 1024 * 1024  # a larger body is no Segment batch (Segment caps a batch at 500 KB)
@@ -85,11 +87,9 @@ def segment_events(body: Any) -> tuple[list[dict[str, Any]], bool] | None:
     return None
 
 
-def regulation_subjects(body: Any) -> list[str] | None:
-    """The subject ids of a Public API regulation body, or None when it is not one."""
-    if not isinstance(body, dict) or "regulationType" not in body:
-        return None
-    ids = body.get("subjectIds")
+def regulation_subjects(body: Any) -> list[str]:
+    """The subject ids a Privacy API regulation's body names."""
+    ids = body.get("subjectIds") if isinstance(body, dict) else None
     return [str(i) for i in ids if isinstance(i, str | int)] if isinstance(ids, list) else []
 
 
@@ -162,9 +162,8 @@ def attribute(flow: http.HTTPFlow, body: Any, ids: Identities) -> Visitor | None
         if not matched & ids.from_events:
             by = "cookie"  # the visitor's id was seen only in the cookies its browser sent
         return Visitor(by, tuple(sorted(matched)), tuple(mine) if batch else None)
-    subjects = regulation_subjects(body)
-    if subjects is not None:
-        hit = set(subjects) & known
+    if is_regulation(flow.request.method, flow.request.pretty_url):
+        hit = set(regulation_subjects(body)) & known
         return Visitor("subject", tuple(sorted(hit)), None) if hit else None
     cookies = set(_cookie_ids(flow)) & known
     return Visitor("cookie", tuple(sorted(cookies)), None) if cookies else None

@@ -23,7 +23,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from probe import interrupts
 from probe.capture import BACKEND_CONTEXT, Recorder
-from probe.segment.endpoints import is_ingestion_path
+from probe.segment.endpoints import is_ingestion_path, is_regulation
 
 POLL_S = 0.05
 # analytics-next's batching defaults (plugins/segmentio/batched-dispatcher.ts)
@@ -146,9 +146,11 @@ def _batching(strategy: Any) -> Delivery | None:
 
 
 def _segment_call(host: str, path: str) -> bool:
-    """A backend request that delivers to Segment: ingestion (any host: a library's own endpoint) or a regulation."""
-    return is_ingestion_path(path) or path.rstrip("/").endswith(("/batch", "/regulations")) or (
-        "/regulations/" in path and "segmentapis.com" in host
+    """A backend POST that delivers to Segment: ingestion (any host: a library's own endpoint) or a regulation."""
+    return (
+        is_ingestion_path(path)
+        or path.rstrip("/").endswith("/batch")
+        or is_regulation("POST", f"https://{host}{path}")
     )
 
 

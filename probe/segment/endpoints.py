@@ -33,6 +33,13 @@ SDK_KINDS = frozenset({Kind.LOADER, Kind.SETTINGS, Kind.SDK_BUNDLE, Kind.DEVICE_
 
 DEFAULT_API_HOSTS = ("api.segment.io/v1", "events.eu1.segmentapis.com/v1")
 SEGMENT_DOMAINS = ("segment.io", "segment.com", "segmentapis.com", "segment.build")
+# Segment's Public API, where a regulation (deletion, suppression) is filed: POST /regulations for the
+# workspace, /regulations/sources/<id> or /regulations/cloudsources/<id> for one source; EU workspaces
+# use eu1. The deprecated Config API filed the same on its own host (segment-wire §6).
+PRIVACY_API_HOSTS = ("api.segmentapis.com", "eu1.api.segmentapis.com")
+LEGACY_PRIVACY_API_HOST = "platform.segmentapis.com"
+_REGULATION = re.compile(r"^/regulations(/(sources|cloudsources)/[^/]+)?/?$")
+_LEGACY_REGULATION = re.compile(r"^/v1beta/workspaces/[^/]+/regulations/?$")
 
 _CALL_NAMES = ("track", "page", "identify", "group", "alias", "screen")
 # the call a path ends in: analytics.js's letters, the HTTP Tracking API's names (/v1/import is its
@@ -130,6 +137,22 @@ def event_type_for_path(path: str) -> str | None:
 def is_ingestion_path(path: str) -> bool:
     """True for a path ending like analytics.js's ingestion endpoints: ``/t /p /i /g /a /s /b /m /batch``."""
     return bool(_TAIL.match(path))
+
+
+def is_regulation(method: str, url: str) -> bool:
+    """True for a request filing a regulation (deletion, suppression) with Segment's Privacy API.
+
+    Only a POST files one (a GET on ``/regulations/<id>`` reads its status), and only on Segment's
+    own hosts: a ``/regulations`` path elsewhere is the site's, whatever its body says. Any
+    ``regulationType`` counts, UNSUPPRESS too: whether it deletes is the caller's question.
+    """
+    if method.upper() != "POST":
+        return False
+    parts = urlsplit(url)
+    host, path = (parts.hostname or "").lower(), parts.path or "/"
+    if host in PRIVACY_API_HOSTS:
+        return bool(_REGULATION.match(path))
+    return host == LEGACY_PRIVACY_API_HOST and bool(_LEGACY_REGULATION.match(path))
 
 
 def write_key_in_path(path: str) -> str | None:

@@ -18,9 +18,13 @@ from probe.runner.attribution import (
     request_json,
 )
 
+REGULATIONS = "https://api.segmentapis.com/regulations"
 
-def flow(body: Any = None, *, cookie: str | None = None, method: str = "POST") -> tflow.HTTPFlow:
+
+def flow(body: Any = None, *, cookie: str | None = None, method: str = "POST", url: str | None = None) -> tflow.HTTPFlow:
     request = tutils.treq(method=method.encode(), content=b"" if body is None else json.dumps(body).encode())
+    if url is not None:
+        request.url = url
     if cookie is not None:
         request.headers["cookie"] = cookie
     return tflow.tflow(req=request)
@@ -79,8 +83,10 @@ def test_an_id_seen_only_in_a_cookie_says_so() -> None:
 
 def test_a_regulation_is_attributed_by_its_subjects() -> None:
     body = {"regulationType": "SUPPRESS_WITH_DELETE", "subjectType": "USER_ID", "subjectIds": ["u9", "u1"]}
-    assert attribute(flow(body), body, ids({"a1", "u1"})) == Visitor("subject", ("u1",), None)
-    assert attribute(flow(body), body, ids({"a1"})) is None
+    assert attribute(flow(body, url=REGULATIONS), body, ids({"a1", "u1"})) == Visitor("subject", ("u1",), None)
+    assert attribute(flow(body, url=REGULATIONS), body, ids({"a1"})) is None
+    # the same body to the site's own endpoint is no regulation: only its cookies could tie it
+    assert attribute(flow(body, url="https://shop.test/regulations"), body, ids({"a1", "u1"})) is None
 
 
 def test_another_request_is_attributed_by_the_cookies_it_carries() -> None:
@@ -100,7 +106,7 @@ def test_identify_and_alias_on_the_backend_link_ids_to_a_fixpoint() -> None:
     grown = link(ids(cookies={"a1"}), bodies)
     assert grown.all == {"a1", "u1", "u2"}
     regulation = {"regulationType": "DELETE_ONLY", "subjectIds": ["u2"]}
-    assert attribute(flow(regulation), regulation, grown) == Visitor("subject", ("u2",), None)
+    assert attribute(flow(regulation, url=REGULATIONS), regulation, grown) == Visitor("subject", ("u2",), None)
 
 
 def test_two_visitors_in_one_batch_each_get_their_own_events() -> None:

@@ -6,7 +6,7 @@ import pytest
 from timeline_factory import golden_json
 
 from probe.segment import ApiHost, Endpoints, Kind
-from probe.segment.endpoints import event_type_for_path, is_ingestion_path, wire_call
+from probe.segment.endpoints import event_type_for_path, is_ingestion_path, is_regulation, wire_call
 
 TRACK = golden_json("track_next.json")
 DEFAULT = Endpoints.build()
@@ -229,3 +229,25 @@ def test_the_offline_sink_shape_is_still_analytics_js_letters_only() -> None:
     # probe.capture answers these under a prefix sink; the HTTP API's names are for the analysis only
     assert not is_ingestion_path("/v1/import")
     assert not is_ingestion_path("/v1/pixel/track")
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "expected"),
+    [
+        ("POST", "https://api.segmentapis.com/regulations", True),
+        ("post", "https://API.segmentapis.com/regulations/", True),
+        ("POST", "https://eu1.api.segmentapis.com/regulations/sources/src_1", True),
+        ("POST", "https://api.segmentapis.com/regulations/cloudsources/src_1?x=1", True),
+        ("POST", "https://platform.segmentapis.com/v1beta/workspaces/shop/regulations", True),
+        # reading a regulation's status files nothing
+        ("GET", "https://api.segmentapis.com/regulations/1qJkfE1tpwvQcklImGksLN629wn", False),
+        ("POST", "https://api.segmentapis.com/regulations/sources/src_1/extra", False),
+        ("POST", "https://platform.segmentapis.com/regulations", False),
+        ("POST", "https://events.eu1.segmentapis.com/regulations", False),
+        # the site's own endpoint of that name is not Segment's Privacy API
+        ("POST", "https://shop.test/regulations", False),
+        ("POST", "https://shop.test/api/regulations", False),
+    ],
+)
+def test_a_regulation_is_a_post_on_the_privacy_api(method: str, url: str, expected: bool) -> None:
+    assert is_regulation(method, url) is expected
