@@ -184,6 +184,7 @@ VARIANTS: dict[str, Suite] = {
         "batching-eager-short", STANDARD, settings=VIOLATIONS / "batching-eager-short/settings.json"
     ),
     "batching-revoke": shop_suite("batching-revoke", ["revoke"]),
+    "slow-middleware": shop_suite("slow-middleware", ["revoke"]),
     "stale-after-revoke": shop_suite("stale-after-revoke", ["accept_all", "revoke"]),
     "opt-out-denied-bundle": shop_suite(
         "opt-out-denied-bundle", ["no_decision", "reject_all"], consent_model="opt-out"
@@ -281,6 +282,7 @@ EXPECTED: dict[str, dict[str, Fired]] = {
     "batching-eager-default": dict.fromkeys(STANDARD, EAGER_BATCH),
     "batching-eager-short": dict.fromkeys(STANDARD, EAGER_BATCH),
     "batching-revoke": {"revoke": []},
+    "slow-middleware": {"revoke": []},
     "stale-after-revoke": {
         "accept_all": [],
         "revoke": [("consent-mismatch", "error"), ("denied-pixel", "error"), ("event-after-revoke", "error")],
@@ -311,7 +313,7 @@ DESTINATIONS = [
     "stale-after-revoke",
     "opt-out-denied-bundle",
 ]
-TIMING = ["batching-eager-default", "batching-eager-short"]
+TIMING = ["batching-eager-default", "batching-eager-short", "slow-middleware"]
 # a shop in no list would go untested, one in two would run twice
 if sorted(BEFORE_CONSENT + DESTINATIONS + TIMING) != sorted(EXPECTED):
     raise RuntimeError("every violating shop must belong to exactly one test file")
