@@ -42,6 +42,7 @@ class Entry:
     context: str | None = None  # browser context (scenario) that made it
     noise: bool = False  # the browser's own background traffic
     blocked: bool = False  # refused by the offline proxy
+    served: str | None = None  # who answered (``_probe.served``): upstream, local, sink, blocked, backend, error
     resource_type: str | None = None
     side: str = BROWSER  # SERVER: the site's backend made it (recorded through the proxy)
     visitor: Visitor | None = None  # a server entry's attribution to this scenario; None: not attributed

@@ -135,7 +135,7 @@ def convert_entry(index: int, raw: Any, state: ConvertState) -> tuple[Entry | No
     elif response is not None:
         problems.append(f"response is {kind_of(response)}, not an object; ignored")
 
-    phase, context, noise, blocked = _probe_fields(raw.get("_probe"), problems)
+    phase, context, noise, blocked, served = _probe_fields(raw.get("_probe"), problems)
     side, visitor = _side_fields(raw.get("_probe"), problems)
     if phase is None and raw.get("pageref") in PHASES:
         phase = raw["pageref"]
@@ -158,6 +158,7 @@ def convert_entry(index: int, raw: Any, state: ConvertState) -> tuple[Entry | No
         context=state.word(context) if context is not None else None,
         noise=noise,
         blocked=blocked,
+        served=state.word(served) if served is not None else None,
         resource_type=state.word(resource_type.lower())
         if isinstance(resource_type, str) and resource_type
         else None,
@@ -330,12 +331,12 @@ def _size(count: int) -> str:
     return f"{count} bytes" if count < 100_000 else f"{count / 1e6:.1f} MB"
 
 
-def _probe_fields(raw: Any, problems: list[str]) -> tuple[str | None, str | None, bool, bool]:
+def _probe_fields(raw: Any, problems: list[str]) -> tuple[str | None, str | None, bool, bool, str | None]:
     if raw is None:
-        return None, None, False, False
+        return None, None, False, False, None
     if not isinstance(raw, dict):
         problems.append(f"_probe is {kind_of(raw)}, not an object; ignored")
-        return None, None, False, False
+        return None, None, False, False, None
     phase = raw.get("phase")
     if phase is not None and phase not in PHASES:
         problems.append(f"_probe.phase {phase!r} is not one of {', '.join(PHASES)}; ignored")
@@ -351,7 +352,11 @@ def _probe_fields(raw: Any, problems: list[str]) -> tuple[str | None, str | None
             problems.append(f"_probe.{name} is {kind_of(value)}, not true/false; taken as false")
             value = False
         flags.append(value)
-    return phase, context, flags[0], flags[1]
+    served = raw.get("served")
+    if served is not None and not isinstance(served, str):
+        problems.append(f"_probe.served is {kind_of(served)}, not a string; ignored")
+        served = None
+    return phase, context, flags[0], flags[1], served
 
 
 def _side_fields(raw: Any, problems: list[str]) -> tuple[str, Visitor | None]:

@@ -5,15 +5,15 @@ Segment's Public API creates a regulation with ``POST https://api.segmentapis.co
 ``eu1.api.segmentapis.com``); the deprecated Config API used
 ``POST https://platform.segmentapis.com/v1beta/workspaces/<slug>/regulations`` (segment-wire §6).
 
-When the suite's declared backend serves the privacy endpoint (a ``backend.forward`` prefix covers the
-browser's call), the endpoint's answer is the backend's word only: the deletion is the call the backend
-then makes, which the proxy records. Such a relayed call counts only alongside one that did the work.
+When the suite's declared backend serves the privacy endpoint (the proxy handed the browser's call to
+it: ``_probe.served: "backend"``), the endpoint's answer is the backend's word only: the deletion is the
+call the backend then makes, which the proxy records. Such a relayed call counts only alongside one that
+did the work.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from probe.rules.context import Context
 from probe.segment.endpoints import is_regulation
@@ -69,39 +69,6 @@ class DeletionCalls:
         )
 
 
-def _origin(url: str) -> tuple[str, str, int | None] | None:
-    """``(scheme, host, port)`` with the scheme's default port filled in; None for an unreadable port."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:
-        return None
-    return (
-        scheme,
-        (parts.hostname or "").lower(),
-        port if port is not None else {"http": 80, "https": 443}.get(scheme),
-    )
-
-
-def served_by_backend(ctx: Context, entry: Entry) -> bool:
-    """True for a browser request the proxy handed to the suite's backend (a ``backend.forward`` prefix)."""
-    backend = ctx.suite.backend
-    if backend is None or entry.server:
-        return False
-    origin, path = _origin(entry.url), urlsplit(entry.url).path or "/"
-    # the proxy's own test (probe.capture.routing.SinkPrefix.covers): same origin, whole path segments
-    for prefix in backend.forward:
-        base = urlsplit(prefix).path.rstrip("/")
-        if (
-            origin is not None
-            and origin == _origin(prefix)
-            and (path.rstrip("/") == base or path.startswith(base + "/"))
-        ):
-            return True
-    return False
-
-
 def is_deletion_call(ctx: Context, entry: Entry) -> bool:
     """True for a call to the suite's privacy endpoint or a Privacy API regulation."""
     endpoint = ctx.suite.segment.privacy_endpoint
@@ -124,5 +91,6 @@ def deletion_calls(ctx: Context) -> DeletionCalls:
         or ctx.server.recorded
         or bool(found)
     )
-    relayed = frozenset(e.index for e in calls if not is_regulation_request(e) and served_by_backend(ctx, e))
+    # the proxy wrote down which browser requests it handed to the backend (``_probe.served``)
+    relayed = frozenset(e.index for e in calls if e.served == "backend")
     return DeletionCalls(calls, unattributed, judgeable, relayed)

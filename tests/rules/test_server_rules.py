@@ -333,3 +333,26 @@ def test_a_declared_backend_that_sent_nothing_is_judged_for_deletion(tmp_path: P
     )
     judged = judge_har(write(tmp_path, "silent-backend.har", document), declared)
     assert findings(judged) == [("revoke-no-deletion", "error", "after-revoke", [None])]
+
+
+def test_a_privacy_endpoint_the_backend_served_counts_only_with_a_call_of_its_own(tmp_path: Path) -> None:
+    build = builder()
+    document = build.files()["no-deletion.har"]
+    revoke = build.entry(build.REVOKE_AT + 0.5, "POST", "https://shop.test/api/privacy/revoke", body={}, response={})
+    document["log"]["entries"].append(revoke)
+    document["log"]["entries"].sort(key=lambda e: e["startedDateTime"])
+    declared = suite("opt-in").model_copy(
+        update={"backend": Backend.model_validate({"address": "127.0.0.1:8123", "forward": ["https://shop.test/api/"]})}
+    )
+    declared.segment.privacy_endpoint = "/api/privacy/revoke"
+    # the proxy's record decides, not the suite's forward prefixes: answered by a sink, the call did the work
+    assert findings(judge_har(write(tmp_path, "answered.har", document), declared)) == []
+    revoke["_probe"]["served"] = "backend"
+    relayed = judge_har(write(tmp_path, "relayed.har", document), declared)
+    [finding] = relayed.result.findings
+    assert finding.rule == "revoke-no-deletion"
+    assert finding.message.startswith(
+        "The privacy endpoint answered the revocation of analytics, marketing, but the site's backend, which "
+        "serves it, sent no request to Segment's Privacy API"
+    )
+    assert [(e.entry, e.excerpt) for e in finding.evidence][0][1] == "HTTP 200, served by the site's backend"

@@ -186,6 +186,7 @@ def test_probe_own_bundle() -> None:
     assert {e.context for e in t.entries} == {"ctx-revoke-1"}
     assert [e.index for e in t.entries if e.noise] == [1]
     assert [e.index for e in t.entries if e.blocked] == [2]
+    assert [e.served for e in t.entries] == ["local", "blocked", "blocked", "local", "sink", "local", "sink"]
     assert t.entries[5].response_body is None  # base64 favicon
     # the after-revoke page has no storage in the HAR: taken from after-revoke.storage.json
     assert [s.phase for s in t.snapshots] == ["before-consent", "after-consent", "after-revoke"]
@@ -327,3 +328,16 @@ def test_repeated_strings_and_header_lists_are_held_once(tmp_path: Path) -> None
     assert c.request_headers[1][0] is a.request_headers[1][0]
     assert (a.method, a.resource_type) == ("GET", "fetch") and a.method is c.method
     assert a.resource_type is c.resource_type
+
+
+def test_who_served_an_entry_is_read_and_a_wrong_type_is_noted(tmp_path: Path) -> None:
+    def entry(n: int, served: object) -> dict[str, object]:
+        return {
+            "startedDateTime": f"2026-11-29T10:00:0{n}Z",
+            "request": {"method": "POST", "url": f"https://shop.test/api/{n}", "headers": []},
+            "_probe": {"served": served},
+        }
+
+    read = load_har(_write(tmp_path, {"entries": [entry(1, "backend"), entry(2, 7), entry(3, None)]}))
+    assert [e.served for e in read.timeline.entries] == ["backend", None, None]
+    assert [(p.entry, p.message) for p in read.problems] == [(1, "_probe.served is a number, not a string; ignored")]
