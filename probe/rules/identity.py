@@ -15,8 +15,8 @@ from probe.findings import EvidenceRef, Severity
 from probe.rules.base import Q_SERVER_SIDE, Hit, rule
 from probe.rules.context import Context
 from probe.rules.evidence import event_ref
-from probe.rules.server import expected_stamp, label
-from probe.rules.stamps import granted_ids, short_ids
+from probe.rules.server import expected_stamp
+from probe.rules.stamps import granted_ids, label, short_ids
 from probe.segment import SegmentEvent
 from probe.timeline import PHASES
 

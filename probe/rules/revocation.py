@@ -9,7 +9,7 @@ from probe.rules.base import Q_FILTERS, Q_PRIVACY_API, Hit, rule
 from probe.rules.context import Context
 from probe.rules.deletion import LOOKED_FOR, deletion_calls
 from probe.rules.evidence import entry_ref, event_ref, note_ref
-from probe.rules.stamps import granted_ids, short_ids, stamp_problems
+from probe.rules.stamps import granted_ids, label, short_ids, stamp_problems
 from probe.rules.vendors import loader_and_data_findings
 from probe.segment import CONSENT_UPDATED, SegmentEvent
 from probe.timeline import AFTER, REVOKED
@@ -34,9 +34,8 @@ def event_after_revoke(ctx: Context) -> Iterator[Hit]:
                 continue
             still = granted_ids(event, ctx.traffic.settings) & expect.revoked_ids
             if still:
-                label = f"{event.type} {event.name!r}" if event.name else str(event.type)
                 message = (
-                    f"After the revocation, {label} is still stamped as granting {short_ids(still)}; "
+                    f"After the revocation, {label(event)} is still stamped as granting {short_ids(still)}; "
                     "Segment will keep routing it to destinations of the withdrawn categories."
                     + ctx.crossing([event])
                 )

@@ -11,33 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from probe.findings import Severity
 from probe.rules.base import Q_SERVER_SIDE, Hit, rule
 from probe.rules.context import Context
 from probe.rules.evidence import event_ref
-from probe.rules.stamps import granted_ids, short_ids, sort_stamps
+from probe.rules.stamps import (
+    MAX_EVIDENCE,
+    by_entry,
+    granted_ids,
+    labels,
+    mismatch_hits,
+    missing_hits,
+    short_ids,
+)
 from probe.segment import SegmentEvent
 from probe.timeline import AFTER, BEFORE, PHASES, REVOKED
 
 _PITFALL = "Audit: Do server-side sources carry consent?"
-MAX_EVIDENCE = 10
-
-
-def label(event: SegmentEvent) -> str:
-    """``track 'Order Completed'`` style label."""
-    return f"{event.type} {event.name!r}" if event.name else str(event.type)
-
-
-def _labels(events: list[SegmentEvent]) -> str:
-    more = f" and {len(events) - 5} more" if len(events) > 5 else ""
-    return ", ".join(label(e) for e in events[:5]) + more
-
-
-def _by_entry(events: list[SegmentEvent]) -> dict[int, list[SegmentEvent]]:
-    grouped: dict[int, list[SegmentEvent]] = {}
-    for event in events:
-        grouped.setdefault(event.entry, []).append(event)
-    return grouped
 
 
 def judged_phase(ctx: Context, phase: str) -> bool:
@@ -74,20 +63,18 @@ def _when(phase: str) -> str:
 )
 def server_consent_missing(ctx: Context) -> Iterator[Hit]:
     """Each server-side event of this visitor (each batch item on its own) must carry categoryPreferences."""
-    events = ctx.server.events
-    totals = {index: len(group) for index, group in _by_entry(events).items()}
-    unstamped = [e for e in events if not e.stamped and judged_phase(ctx, ctx.event_phase(e))]
-    for index, group in _by_entry(unstamped).items():
-        phase = ctx.event_phase(group[0])
-        scope = "a server-side event" if totals[index] == 1 else (
-            f"{len(group)} of the visitor's {totals[index]} server-side events in this batch"
+
+    def describe(group: list[SegmentEvent], total: int, phase: str) -> str:
+        scope = "a server-side event" if total == 1 else (
+            f"{len(group)} of the visitor's {total} server-side events in this batch"
         )
-        message = (
-            f"The backend sent {scope} ({_labels(group)}) {_when(phase)} without "
+        return (
+            f"The backend sent {scope} ({labels(group, count_rest=True)}) {_when(phase)} without "
             "context.consent.categoryPreferences; server-side events do not inherit the browser's consent, "
-            "so Segment routes them to every destination whatever the visitor chose." + ctx.crossing(group)
+            "so Segment routes them to every destination whatever the visitor chose."
         )
-        yield Hit(message, [event_ref(e) for e in group[:MAX_EVIDENCE]], phase)
+
+    yield from missing_hits(ctx, ctx.server.events, lambda e: judged_phase(ctx, ctx.event_phase(e)), describe)
 
 
 @rule(
@@ -101,31 +88,20 @@ def server_consent_missing(ctx: Context) -> Iterator[Hit]:
 def server_consent_mismatch(ctx: Context) -> Iterator[Hit]:
     """Server stamps that grant what the choice in force denies (error) or deny what it grants (warning)."""
     stamped = [e for e in ctx.server.events if e.stamped]
-    for group in _by_entry(stamped).values():
+    for group in by_entry(stamped).values():
         phase = ctx.event_phase(group[0])
         expected = expected_stamp(ctx, phase)
         if expected is None:
             continue
-        over, under = sort_stamps(group, expected, ctx.traffic.settings, ctx.expect.required_ids)
-        denied = "which nothing granted yet" if phase == BEFORE else "which the visitor denied"
-        yield from _mismatch(ctx, over, phase, "error", f"grants {{ids}}, {denied}")
-        yield from _mismatch(
-            ctx, under, phase, "warning", "does not grant {ids}, which the visitor accepted (events will be dropped)"
+        yield from mismatch_hits(
+            ctx,
+            group,
+            expected,
+            phase,
+            f"The backend's consent stamp differs from the visitor's choice in force when it was sent ({phase}): ",
+            denied="which nothing granted yet" if phase == BEFORE else "which the visitor denied",
+            count_rest=True,
         )
-
-
-def _mismatch(
-    ctx: Context, items: list[tuple[SegmentEvent, set[str]]], phase: str, severity: Severity, wording: str
-) -> Iterator[Hit]:
-    if not items:
-        return
-    ids: set[str] = set().union(*(i for _, i in items))
-    events = [e for e, _ in items]
-    message = (
-        f"The backend's consent stamp differs from the visitor's choice in force when it was sent "
-        f"({phase}): the stamp on {_labels(events)} " + wording.format(ids=short_ids(ids)) + "."
-    )
-    yield Hit(message + ctx.crossing(events), [event_ref(e) for e in events[:MAX_EVIDENCE]], phase, severity)
 
 
 @rule(
@@ -142,21 +118,22 @@ def server_event_after_revoke(ctx: Context) -> Iterator[Hit]:
     if not revoked:
         return
     late = [e for e in ctx.server.events if ctx.event_phase(e) == REVOKED]
-    for group in _by_entry(late).values():
+    for group in by_entry(late).values():
         unstamped = [e for e in group if not e.stamped]
         stale = [(e, ids) for e in group if e.stamped and (ids := granted_ids(e, ctx.traffic.settings) & revoked)]
         if unstamped:
             message = (
-                f"After the revocation of {short_ids(sorted(revoked))}, the backend sent {_labels(unstamped)} with no "
-                "consent stamp; Segment routes it to the withdrawn categories' destinations too."
+                f"After the revocation of {short_ids(sorted(revoked))}, the backend sent "
+                f"{labels(unstamped, count_rest=True)} with no consent stamp; Segment routes it to the withdrawn "
+                "categories' destinations too."
             )
             yield Hit(message + ctx.crossing(unstamped), [event_ref(e) for e in unstamped[:MAX_EVIDENCE]], REVOKED)
         if stale:
             still: set[str] = set().union(*(i for _, i in stale))
             events = [e for e, _ in stale]
             message = (
-                f"After the revocation, the backend still stamps {_labels(events)} as granting {short_ids(still)}; "
-                "Segment keeps routing it to destinations of the withdrawn categories."
+                f"After the revocation, the backend still stamps {labels(events, count_rest=True)} as granting "
+                f"{short_ids(still)}; Segment keeps routing it to destinations of the withdrawn categories."
             )
             yield Hit(message + ctx.crossing(events), [event_ref(e) for e in events[:MAX_EVIDENCE]], REVOKED)
 

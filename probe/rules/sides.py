@@ -8,9 +8,10 @@ server library produced (``context.library.name``) is server-side evidence where
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from probe.rules.stamps import by_entry
 from probe.segment import SegmentEvent, SegmentTraffic
 from probe.timeline import Entry
 
@@ -36,19 +37,12 @@ class ServerSide:
         return bool(self.indices)
 
 
-def _grouped(events: Iterable[SegmentEvent]) -> dict[int, list[SegmentEvent]]:
-    grouped: dict[int, list[SegmentEvent]] = {}
-    for event in events:
-        grouped.setdefault(event.entry, []).append(event)
-    return grouped
-
-
 def split_sides(traffic: SegmentTraffic, backend: list[Entry]) -> tuple[SegmentTraffic, ServerSide]:
     """The browser's view of ``traffic`` and the server side's (``backend``: the backend's entries)."""
     by_index = {e.index: e for e in backend}
     library_only = {
         index
-        for index, events in _grouped(traffic.events).items()
+        for index, events in by_entry(traffic.events).items()
         if index not in by_index and all(e.from_server_library for e in events)
     }
     server_indices = frozenset(by_index) | library_only
