@@ -8,13 +8,13 @@ from urllib.parse import urlsplit
 from probe.rules.base import Q_FILTERS, Q_SDK_WAITS, Hit, rule
 from probe.rules.context import Context
 from probe.rules.evidence import entry_ref, event_ref, sighting_ref
+from probe.rules.stamps import by_entry, labels
 from probe.rules.vendors import loader_and_data_findings, vendor_findings
 from probe.segment import (
     INGESTION_KINDS,
     NOT_CAPTURED,
     SDK_KINDS,
     IdentifierSighting,
-    SegmentEvent,
     SegmentRequest,
     Unparseable,
 )
@@ -41,9 +41,7 @@ def segment_before_consent(ctx: Context) -> Iterator[Hit]:
     """Segment ingestion requests whose wire time falls before the decision."""
     if not _opt_in(ctx):
         return
-    events_by_entry: dict[int, list[SegmentEvent]] = {}
-    for event in ctx.traffic.events:
-        events_by_entry.setdefault(event.entry, []).append(event)
+    events_by_entry = by_entry(ctx.traffic.events)
     broken = {u.entry: u for u in ctx.traffic.unparseable}
     for request in ctx.traffic.of_kind(*INGESTION_KINDS):
         entry = ctx.by_index[request.entry]
@@ -51,10 +49,9 @@ def segment_before_consent(ctx: Context) -> Iterator[Hit]:
             continue
         events = events_by_entry.get(request.entry, [])
         if events:
-            names = ", ".join(f"{e.type} {e.name!r}" if e.name else str(e.type) for e in events[:5])
-            more = f" and {len(events) - 5} more" if len(events) > 5 else ""
             message = (
-                f"Segment received {len(events)} event(s) before the consent decision: {names}{more}."
+                f"Segment received {len(events)} event(s) before the consent decision: "
+                f"{labels(events, count_rest=True)}."
                 + ctx.crossing(events)
             )
             evidence = [event_ref(e) for e in events[:10]]
