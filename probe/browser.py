@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from probe.capture.auth import login
+from probe.netaddr import bracket
 
 BROWSER_ENV = "PROBE_BROWSER_PATH"
 SYSTEM_CHROMIUMS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -129,8 +130,7 @@ def endpoint_host(endpoint: str) -> str:
         return "<unparsable endpoint>"
     if not host:
         return "<unparsable endpoint>"
-    host = f"[{host}]" if ":" in host else host
-    return f"{host}:{port or (443 if parts.scheme == 'wss' else 80)}"
+    return f"{bracket(host)}:{port or (443 if parts.scheme == 'wss' else 80)}"
 
 
 def connect(playwright: Playwright, endpoint: str) -> Browser:

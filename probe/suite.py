@@ -29,6 +29,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from probe.netaddr import LOOPBACK_HOSTS, HostPort, parse_hostport
 from probe.suite_selectors import selector_problem
 from probe.suite_yaml import SuiteReadError, dotted, parse_suite_text, read_capped
 
@@ -285,9 +286,6 @@ class Offline(_Strict):
     sinks: list[Annotated[str, AfterValidator(_check_sink)]] = Field(default_factory=list)
 
 
-LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
-
-
 def _check_forward(value: str) -> str:
     """A backend prefix is ``http(s)://host/path/``: the site URLs the proxy hands to the backend."""
     parts = urlsplit(value)
@@ -304,10 +302,13 @@ def _check_forward(value: str) -> str:
 
 def _check_address(value: str) -> str:
     """``127.0.0.1:PORT`` (or ``[::1]:PORT``, ``localhost:PORT``): where the backend listens, loopback only."""
-    host, sep, port = value.strip().rpartition(":")
-    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-    if not sep or not port.isdigit() or not 0 < int(port) <= 65535:
+    try:
+        address: HostPort | None = parse_hostport(value)
+    except ValueError:
+        address = None
+    if address is None or address.port == 0:
         raise ValueError(f"wants HOST:PORT with a port from 1 to 65535, not {value!r}")
+    host = address.host
     if host not in LOOPBACK_HOSTS:
         # offline, the proxy may connect to this one address only: it must not be another machine
         raise ValueError(f"the backend must listen on loopback (127.0.0.1, [::1], localhost), not {host!r}")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from mitmproxy import http
 
 from probe.capture.routing import Answer, Router, is_noise
+from probe.netaddr import bracket
 
 NOISE_CONTEXT = "_browser"  # proxy user of the browser-level (background) proxy
 BACKEND_CONTEXT = "_backend"  # proxy user of the site's backend (its calls to Segment, the Privacy API)
@@ -41,8 +42,16 @@ def context_of(flow: http.HTTPFlow) -> str | None:
 
 def destination(request: http.Request) -> str:
     """Where a request really goes, as a URL (an IPv6 host in brackets, which ``request.url`` omits)."""
-    host = f"[{request.host}]" if ":" in request.host else request.host
-    return f"{request.scheme}://{host}:{request.port}{request.path}"
+    return f"{request.scheme}://{bracket(request.host)}:{request.port}{request.path}"
+
+
+def _host_mismatch(request: http.Request) -> Answer | None:
+    """The refusal of a request whose Host header names another host than its destination, else None."""
+    host_header = request.host_header
+    if host_header is not None and request.pretty_host.strip("[]").lower() != request.host.lower():
+        # routing and forwarding must judge the same host: refuse rather than guess which one is meant
+        return Answer.blocked(f"Host header {host_header[:80]!r} is not the destination {request.host}")
+    return None
 
 
 def _respond(flow: http.HTTPFlow, answer: Answer) -> None:
@@ -127,9 +136,9 @@ class Recorder:
         target = self.router.backend_target(destination(request))
         if target is None:
             return False
-        host_header = request.host_header
-        if host_header is not None and request.pretty_host.strip("[]").lower() != request.host.lower():
-            _respond(flow, Answer.blocked(f"Host header {host_header[:80]!r} is not the destination {request.host}"))
+        mismatch = _host_mismatch(request)
+        if mismatch is not None:
+            _respond(flow, mismatch)
             return True
         refusal = self.router.refusal(request.method, {k.lower() for k in request.headers})
         if refusal is not None:
@@ -152,10 +161,9 @@ class Recorder:
 
     def _route(self, flow: http.HTTPFlow) -> Answer | None:
         request = flow.request
-        host_header = request.host_header
-        if host_header is not None and request.pretty_host.strip("[]").lower() != request.host.lower():
-            # routing and forwarding must judge the same host: refuse rather than guess which one is meant
-            return Answer.blocked(f"Host header {host_header[:80]!r} is not the destination {request.host}")
+        mismatch = _host_mismatch(request)
+        if mismatch is not None:
+            return mismatch
         headers = {k.lower(): v for k, v in request.headers.items()}
         return self.router.answer(request.method, destination(request), headers)
 

@@ -12,7 +12,6 @@ browser launcher and context options get them without the secret passing through
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
 import secrets
 import threading
@@ -34,14 +33,25 @@ def challenge() -> http.Response:
     )
 
 
-def parse_basic(value: str) -> tuple[str, str] | None:
-    """(user, secret) from a ``Basic`` credentials header value, or None when it is not one."""
+def basic_token(value: str) -> bytes | None:
+    """The decoded token of a ``Basic`` credentials header value (``user:secret`` bytes), or None."""
     scheme, _, token = value.strip().partition(" ")
-    if scheme.lower() != "basic":
+    if scheme.lower() != "basic" or not token.strip():
         return None
     try:
-        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+        return base64.b64decode(token.strip(), validate=True)
+    except ValueError:  # binascii.Error, or a token that is not ASCII
+        return None
+
+
+def parse_basic(value: str) -> tuple[str, str] | None:
+    """(user, secret) from a ``Basic`` credentials header value, or None when it is not one."""
+    token = basic_token(value)
+    if token is None:
+        return None
+    try:
+        decoded = token.decode("utf-8")
+    except UnicodeDecodeError:
         return None
     user, sep, secret = decoded.partition(":")
     return (user, secret) if sep else None
@@ -109,11 +119,16 @@ class ProxyGate:
             with self._lock:
                 ingest = self._ingest
             path = flow.request.path
-            if ingest is not None and path.startswith(ingest[0] + "/"):
-                secret_ok = hmac.compare_digest(path[: len(ingest[0])].encode(), ingest[0].encode())
-                if secret_ok:
-                    flow.request.path = path[len(ingest[0]) :]  # the secret never reaches a HAR
-                    user = ingest[1]
+            # cut at the separator first: comparing the prefix itself (startswith) would leak the secret
+            # through timing, a character at a time; the secret holds no "/"
+            cut = path.find("/", 1)
+            if (
+                ingest is not None
+                and cut > 0
+                and hmac.compare_digest(path[:cut].encode(), ingest[0].encode())
+            ):
+                flow.request.path = path[cut:]  # the secret never reaches a HAR
+                user = ingest[1]
         finally:  # fail closed, as for logins
             if user is None:
                 flow.response = http.Response.make(

@@ -21,34 +21,29 @@ from mitmproxy.tools.dump import DumpMaster
 from probe.capture import auth, ca
 from probe.capture.addon import BACKEND_CONTEXT, Recorder, Report
 from probe.capture.guard import OfflineGuard, offline_options
-from probe.capture.routing import Router
+from probe.capture.routing import SEGMENT_INGEST_HOSTS, Router
 from probe.capture.upstream import Upstream, UpstreamError, UpstreamMap
-
-LOOPBACK = "127.0.0.1"
-INGEST_HOST = "api.segment.io"  # what the loopback ingestion endpoint stands for
-
-
-def _free_port() -> int:
-    """A loopback port nothing listens on now (mitmproxy refuses two listeners asking for port 0)."""
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        return int(sock.getsockname()[1])
+from probe.netaddr import LOOPBACK, HostPort, bracket, free_port, parse_hostport
 
 
 class ProxyError(RuntimeError):
     """The capture proxy could not start."""
 
 
-def listen_address(value: str) -> tuple[str, int]:
+def listen_address(value: str) -> HostPort:
     """``HOST:PORT`` (IPv6 in brackets; port 0 for a free one) as (host, port); ValueError if not."""
-    host, sep, port = value.strip().rpartition(":")
-    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-    if not sep or not host or not port.isdigit() or int(port) > 65535:
+    try:
+        address: HostPort | None = parse_hostport(value)
+    except ValueError:
+        address = None
+    if address is None or not address.host:
         raise ValueError(f"wants HOST:PORT (PORT 0 for a free one), not {value!r}")
-    if host in ("0.0.0.0", "::"):
+    if address.host in ("0.0.0.0", "::"):
         # the address is also what the browser is told to use: it must be one the browser can reach
-        raise ValueError(f"{host} is not an address a browser can connect to; name the interface's own")
-    return host, int(port)
+        raise ValueError(
+            f"{address.host} is not an address a browser can connect to; name the interface's own"
+        )
+    return address
 
 
 class CaptureProxy:
@@ -87,7 +82,8 @@ class CaptureProxy:
         self._owns_confdir = confdir is None
         self.port = 0
         # a backend may be given a loopback Segment host instead of a proxy (probe.capture.auth)
-        self._ingest_port = _free_port() if router.backend_address is not None else 0
+        # a port of its own, not 0: mitmproxy refuses two listeners asking for port 0
+        self._ingest_port = free_port() if router.backend_address is not None else 0
         self._master: DumpMaster | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -97,8 +93,7 @@ class CaptureProxy:
     @property
     def server(self) -> str:
         """The proxy URL for Playwright's ``proxy={"server": ...}``."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"http://{bracket(self.host)}:{self.port}"
 
     @property
     def spki(self) -> str:
@@ -128,7 +123,9 @@ class CaptureProxy:
     def _mode_options(self) -> dict[str, Any]:
         common: dict[str, Any] = {"http2": True, "proxyauth": None}  # the gate checks logins, not mitmproxy
         if self._ingest_port:
-            common["mode"] = ["regular", f"reverse:https://{INGEST_HOST}@{LOOPBACK}:{self._ingest_port}"]
+            # the listener stands for Segment's default ingestion host
+            ingest_host = SEGMENT_INGEST_HOSTS[0]
+            common["mode"] = ["regular", f"reverse:https://{ingest_host}@{LOOPBACK}:{self._ingest_port}"]
         if self.router.offline:
             return {**common, **offline_options(), "ssl_insecure": False}
         return {**common, **self.upstream.options(self.confdir)}
@@ -140,7 +137,6 @@ class CaptureProxy:
         """
         if (self.host, self._listen_port) == (LOOPBACK, 0):
             return
-        host = f"[{self.host}]" if ":" in self.host else self.host
         try:
             family, kind, proto, _, address = socket.getaddrinfo(
                 self.host, self._listen_port, type=socket.SOCK_STREAM
@@ -150,7 +146,7 @@ class CaptureProxy:
                 sock.bind(address)
         except OSError as exc:
             raise ProxyError(
-                f"--proxy-listen {host}:{self._listen_port}: cannot listen there ({exc.strerror or exc})"
+                f"--proxy-listen {bracket(self.host)}:{self._listen_port}: cannot listen there ({exc.strerror or exc})"
             ) from None
 
     def start(self) -> CaptureProxy:

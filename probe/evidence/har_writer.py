@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from mitmproxy import http
 from mitmproxy.addons.savehar import SaveHar
 
 from probe import __version__
+from probe.capture.auth import basic_token
 
 HAR_FORMAT = "probe-har/1"
 # what an Authorization header carrying the run's own --http-credentials reads in the HAR
@@ -45,13 +45,8 @@ def _body(content: bytes | None) -> dict[str, str]:
 
 def _decodes_to(value: str, secrets: frozenset[bytes]) -> bool:
     """True when a header value is ``Basic <token>`` and the token decodes to one of ``secrets``."""
-    scheme, _, token = value.strip().partition(" ")
-    if scheme.lower() != "basic" or not token.strip():
-        return False
-    try:
-        return base64.b64decode(token.strip(), validate=True) in secrets
-    except (binascii.Error, ValueError):
-        return False
+    token = basic_token(value)
+    return token is not None and token in secrets
 
 
 def _mask_credentials(entry: dict[str, Any], secrets: frozenset[bytes]) -> int:

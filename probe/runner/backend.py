@@ -24,10 +24,10 @@ from typing import IO
 from probe import interrupts
 from probe.capture import BACKEND_CONTEXT, CaptureProxy
 from probe.capture.ca import CA_CERT
+from probe.netaddr import LOOPBACK, LOOPBACK_HOSTS, HostPort, bracket, free_port, parse_hostport
 from probe.suite import Backend
 
 LOG_NAME = "backend.log"
-LOOPBACK_NAMES = "127.0.0.1,localhost,::1"
 STOP_GRACE_S = 5.0
 _groups: set[int] = set()  # process groups of running backends: killed even when probe must stop at once
 
@@ -46,20 +46,12 @@ class BackendError(RuntimeError):
     """The backend could not be started, or stopped answering: the run cannot be judged."""
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port nothing listens on right now (the backend binds it a moment later)."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-def address_of(spec: Backend) -> tuple[str, int]:
+def address_of(spec: Backend) -> HostPort:
     """Where the backend listens: the suite's address, or a free loopback port for its command."""
     if spec.address is None:
-        return "127.0.0.1", free_port()
-    host, _, port = spec.address.rpartition(":")
-    host = host.strip("[]")
-    return ("127.0.0.1" if host == "localhost" else host), int(port)
+        return HostPort(LOOPBACK, free_port())
+    host, port = parse_hostport(spec.address)  # checked when the suite loaded
+    return HostPort(LOOPBACK if host == "localhost" else host, port)
 
 
 class BackendProcess:
@@ -76,8 +68,7 @@ class BackendProcess:
     @property
     def url(self) -> str:
         """``http://127.0.0.1:PORT``."""
-        host = f"[{self.address[0]}]" if ":" in self.address[0] else self.address[0]
-        return f"http://{host}:{self.address[1]}"
+        return f"http://{bracket(self.address[0])}:{self.address[1]}"
 
     def environment(self, proxy: CaptureProxy) -> dict[str, str]:
         """What the backend needs to reach Segment through the proxy (the secret is in the proxy URL)."""
@@ -95,7 +86,7 @@ class BackendProcess:
             "PROBE_BACKEND_URL": self.url,
             "HTTPS_PROXY": proxy_url,
             "HTTP_PROXY": proxy_url,
-            "NO_PROXY": LOOPBACK_NAMES,
+            "NO_PROXY": ",".join(LOOPBACK_HOSTS),
             "SSL_CERT_FILE": str(ca_file),
             "REQUESTS_CA_BUNDLE": str(ca_file),
             "NODE_EXTRA_CA_CERTS": str(ca_file),

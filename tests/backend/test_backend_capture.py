@@ -18,7 +18,8 @@ import pytest
 import requests
 
 from probe.capture import BACKEND_CONTEXT, CaptureProxy, Router
-from probe.runner.backend import BackendError, BackendProcess, free_port, kill_all
+from probe.netaddr import free_port
+from probe.runner.backend import BackendError, BackendProcess, kill_all
 from probe.suite import Backend
 
 APP = Path(__file__).resolve().parent / "app.py"

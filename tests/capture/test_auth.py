@@ -83,6 +83,43 @@ def test_parse_basic() -> None:
     assert parse_basic("basic " + basic("u", "p").split()[1]) == ("u", "p")
     assert parse_basic("Basic dXNlcg==") is None  # no colon
     assert parse_basic("Digest x") is None
+    assert parse_basic("Basic") is None
+    assert parse_basic("Basic é") is None  # not base64: refused, not raised
+
+
+def test_basic_token_is_the_decoded_bytes_as_sent() -> None:
+    assert auth.basic_token(basic("u", "p")) == b"u:p"
+    assert auth.basic_token("Basic " + "w6k6cA==") == "é:p".encode()
+    assert auth.basic_token("Basic " + "6TpwCg==") == b"\xe9:p\n"  # Latin-1: bytes, not text
+    assert auth.basic_token("Bearer dTpw") is None
+    assert auth.basic_token("Basic !!") is None
+
+
+def ingest(gate: ProxyGate, path: str) -> tflow.HTTPFlow:
+    flow = tflow.tflow()
+    flow.request.path = path
+    gate._check_ingestion(flow)
+    return flow
+
+
+def test_the_ingestion_path_must_start_with_the_whole_secret() -> None:
+    gate = ProxyGate()
+    prefix = gate.open_ingestion("_backend")
+    admitted = ingest(gate, f"{prefix}/v1/batch")
+    assert (admitted.response, admitted.request.path) == (None, "/v1/batch")
+    assert admitted.metadata["proxyauth"] == ("_backend", "")
+    for path in (
+        "/v1/batch",
+        f"{prefix}",  # nothing after it
+        f"{prefix}x/v1/batch",
+        f"{prefix[:-1]}/v1/batch",
+        f"x{prefix[1:]}/v1/batch",  # the secret without its leading slash
+        f"/{prefix}/v1/batch",
+    ):
+        refused = ingest(gate, path)
+        assert refused.response is not None and refused.response.status_code == 403, path
+        assert "proxyauth" not in refused.metadata, path
+    assert ingest(ProxyGate(), f"{prefix}/v1/batch").response is not None  # no endpoint opened
 
 
 def test_logins_are_found_by_server_only_while_the_proxy_runs() -> None:

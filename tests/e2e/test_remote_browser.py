@@ -21,6 +21,7 @@ from playwright.sync_api import Playwright
 
 from probe.browser import context_options, endpoint_host
 from probe.capture import NOISE_CONTEXT, Upstream
+from probe.netaddr import free_port
 from probe.runner import Runner
 from probe.suite import Suite
 from tests.capture.servers import basic, exchange, status_of
@@ -61,13 +62,6 @@ def _side_by_side(
     with ThreadPoolExecutor(len(runs)) as pool:
         futures = [pool.submit(_probe, *args, cwd=cwd) for args in runs]
     return [future.result() for future in futures]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _verdicts(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -227,7 +221,7 @@ def test_endpoint_host_keeps_host_and_port_only(endpoint: str, host: str) -> Non
 def test_proxy_listen_is_where_the_proxy_listens_and_strangers_get_407(
     playwright: Playwright, server: str, demo_suite: Suite, tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     with Runner(playwright, demo_suite, connect=server, proxy_listen=("127.0.0.1", port)) as runner:
         assert (runner.proxy.port, runner.proxy.server) == (port, f"http://127.0.0.1:{port}")
         run = runner.run_scenario(demo_suite.scenario("no_decision"), tmp_path / "no_decision")
