@@ -58,12 +58,13 @@ class BannerObserver:
         if toggles is not None:
             self.record["preferences"] = {"measured": True, "optional": toggles}
 
-    def return_visit(self, page: Page) -> dict[str, Any] | None:
-        """Whether the banner shows again on a return visit; None when the adapter cannot tell."""
-        try:
-            layer = self.adapter.first_layer(page)
-            if layer is None:
-                return None
-            return {"banner_shown": page.locator(layer.banner).filter(visible=True).count() > 0}
-        except PlaywrightError as exc:
-            return {"measured": False, "why": f"measuring failed: {_first_line(exc)}"}
+
+def return_visit(adapter: CmpAdapter, page: Page) -> dict[str, Any] | None:
+    """Whether the banner shows again on a return visit; None when the adapter cannot tell."""
+    try:
+        layer = adapter.first_layer(page)
+        if layer is None:
+            return None
+        return {"banner_shown": page.locator(layer.banner).filter(visible=True).count() > 0}
+    except PlaywrightError as exc:
+        return {"measured": False, "why": f"measuring failed: {_first_line(exc)}"}

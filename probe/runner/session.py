@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
-from probe.banner.observe import BannerObserver
+from probe.banner.observe import BannerObserver, return_visit
 from probe.cmp import CmpAdapter, CmpError, adapter_for
 from probe.interrupts import checkpoint
 from probe.runner.snapshot import snapshot
@@ -145,7 +145,7 @@ class ScenarioSession:
     def banner_on_return(self, adapter: CmpAdapter) -> None:
         """Whether the banner came back on the return visit, and how long after the decision."""
         assert self.page is not None
-        seen = BannerObserver(adapter, self.out, "").return_visit(self.page)
+        seen = return_visit(adapter, self.page)
         if seen is not None and "banner" in self.phases[-1]:
             seen["after_s"] = round(time.time() - self.phases[-1]["at"], 1)
             self.phases[-1]["banner"]["return_visit"] = seen
