@@ -5,8 +5,9 @@ A scenario's visitor is known by the ids its browser context carried: the ``ajs_
 Segment events. Events that name two ids at once (identify, alias, or any event with both) link
 them, in the browser's traffic and in the backend's. A backend request is the visitor's when:
 
-- it is a Segment event or batch: the events whose ids are the visitor's (``by``: ``userId`` or
-  ``anonymousId``, or ``cookie`` when that id was seen only in a cookie);
+- it is a Segment event or batch (the path names the call, as ``/v1/track`` or ``/v1/batch``; off
+  Segment's hosts the body must look like Segment's too): the events whose ids are the visitor's
+  (``by``: ``userId`` or ``anonymousId``, or ``cookie`` when that id was seen only in a cookie);
 - it is a Privacy API regulation: its ``subjectIds`` name the visitor (``by``: ``subject``);
 - otherwise, it carries the visitor's ``ajs_*`` cookies itself (``by``: ``cookie``).
 
@@ -15,19 +16,24 @@ Fresh browser contexts get fresh ids, so scenarios that run side by side never s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from mitmproxy import http
 
-from probe.segment.endpoints import is_regulation
+from probe.segment.body import decode_body
+from probe.segment.endpoints import INGESTION_KINDS, Endpoints, Kind, is_regulation, wire_call
+from probe.segment.identifiers import AJS_IDENTIFIERS, is_identifier_value
+from probe.segment.shapes import looks_like_segment_payload
 
-ANONYMOUS_COOKIE = "ajs_anonymous_id"
-USER_COOKIE = "ajs_user_id"
+# the visitor's own ids: an ajs_group_id names an account that many visitors share
+VISITOR_COOKIES = tuple(name for name in AJS_IDENTIFIERS if name != "ajs_group_id")
 MAX_BODY = 4 * 1024 * 1024  # a larger body is no Segment batch (Segment caps a batch at 500 KB)
+# Segment's own ingestion hosts; a library's or first-party proxy's host is known by the body it sends
+_SEGMENT = Endpoints.build()
+Request = tuple[http.HTTPFlow, Any]  # a flow and its body parsed as JSON (None when it is not JSON)
 
 
 @dataclass
@@ -56,8 +62,14 @@ class Visitor:
         return {"by": self.by, "ids": list(self.ids), "events": None if self.events is None else list(self.events)}
 
 
-def cookie_value(raw: str) -> str:
-    """An ``ajs_*`` cookie's id: URL-decoded, without the JSON quotes analytics.js classic wrote."""
+def cookie_value(raw: str) -> str | None:
+    """An ``ajs_*`` cookie's id: URL-decoded, without the JSON quotes analytics.js classic wrote.
+
+    None when the cookie holds no id (``null``, ``undefined``, empty): visitors who share such a
+    value share no identity.
+    """
+    if not is_identifier_value(raw):
+        return None
     value = unquote(raw).strip()
     if len(value) >= 2 and value[0] == value[-1] == '"':
         value = value[1:-1]
@@ -65,45 +77,62 @@ def cookie_value(raw: str) -> str:
 
 
 def request_json(flow: http.HTTPFlow) -> Any:
-    """A request body parsed as JSON (Segment sends text/plain JSON too), or None."""
+    """A request body parsed as JSON (Segment sends text/plain JSON, sometimes base64), or None."""
     content = flow.request.get_content(strict=False) if flow.request.raw_content else None
     if not content or len(content) > MAX_BODY:
         return None
-    try:
-        return json.loads(content)
-    except (ValueError, RecursionError):
+    body = decode_body(content)
+    return body.data if body.ok else None
+
+
+def segment_events(flow: http.HTTPFlow, body: Any) -> tuple[list[dict[str, Any]], bool] | None:
+    """The events a request sends to Segment and whether it is a batch; None when it sends none.
+
+    The path names the call, so a single event needs no ``type`` (the HTTP Tracking API's
+    ``POST /v1/track``). Off Segment's hosts (a library's endpoint, a first-party proxy at any path
+    prefix) the body must be shaped like Segment's too.
+    """
+    request = flow.request
+    parts = urlsplit(request.pretty_url)
+    call = wire_call(request.method, parts.path or "/")
+    if request.method.upper() != "POST" or call is None or call.kind not in INGESTION_KINDS:
         return None
-
-
-def segment_events(body: Any) -> tuple[list[dict[str, Any]], bool] | None:
-    """The events of a Segment body and whether it is a batch; None when it is neither."""
     if not isinstance(body, dict):
         return None
-    batch = body.get("batch")
-    if isinstance(batch, list):
-        return [e if isinstance(e, dict) else {} for e in batch], True
-    if isinstance(body.get("type"), str) and ("anonymousId" in body or "userId" in body):
+    host = (parts.hostname or "").lower()
+    if not (_SEGMENT.is_known_host(host, call.prefix) or looks_like_segment_payload(body, call.event_type)):
+        return None
+    if call.kind == Kind.EVENT:
         return [body], False
-    return None
+    batch = body.get("batch")
+    if not isinstance(batch, list):
+        return None
+    # every item keeps its place: _probe.visitor.events names positions in batch[]
+    return [e if isinstance(e, dict) else {} for e in batch], True
 
 
 def regulation_subjects(body: Any) -> list[str]:
     """The subject ids a Privacy API regulation's body names."""
     ids = body.get("subjectIds") if isinstance(body, dict) else None
-    return [str(i) for i in ids if isinstance(i, str | int)] if isinstance(ids, list) else []
+    return _ids(ids) if isinstance(ids, list) else []
+
+
+def _ids(values: Iterable[Any]) -> list[str]:
+    """The values that are ids: strings or numbers, never null, empty or the text ``null``."""
+    found = (str(v) for v in values if isinstance(v, str | int) and not isinstance(v, bool))
+    return [v for v in found if is_identifier_value(v)]
 
 
 def _event_ids(event: dict[str, Any]) -> list[str]:
-    ids = [event.get(k) for k in ("anonymousId", "userId", "previousId")]
-    return [str(i) for i in ids if isinstance(i, str | int) and str(i)]
+    return _ids(event.get(k) for k in ("anonymousId", "userId", "previousId"))
 
 
 def _cookie_ids(flow: http.HTTPFlow) -> list[str]:
     found = []
-    for name in (ANONYMOUS_COOKIE, USER_COOKIE):
+    for name in VISITOR_COOKIES:
         for raw in flow.request.cookies.get_all(name):
             value = cookie_value(raw)
-            if value:
+            if value is not None:
                 found.append(value)
     return found
 
@@ -115,18 +144,21 @@ def browser_identities(flows: Iterable[http.HTTPFlow]) -> Identities:
         ids.from_cookies.update(_cookie_ids(flow))
         if flow.request.method != "POST":
             continue
-        parsed = segment_events(request_json(flow))
+        parsed = segment_events(flow, request_json(flow))
         if parsed is not None:
             for event in parsed[0]:
                 ids.from_events.update(_event_ids(event))
     return ids
 
 
-def link(ids: Identities, bodies: Sequence[Any]) -> Identities:
+def link(ids: Identities, requests: Sequence[Request]) -> Identities:
     """Grow ``ids`` with ids that the backend's events tie to them (identify, alias), to a fixpoint."""
-    links = [
-        set(_event_ids(e)) for body in bodies for e in (segment_events(body) or ([], False))[0] if len(_event_ids(e)) > 1
-    ]
+    links: list[set[str]] = []
+    for flow, body in requests:
+        for event in (segment_events(flow, body) or ([], False))[0]:
+            found = set(_event_ids(event))
+            if len(found) > 1:
+                links.append(found)
     grown = True
     while grown:
         grown = False
@@ -144,7 +176,7 @@ def attribute(flow: http.HTTPFlow, body: Any, ids: Identities) -> Visitor | None
     known = ids.all
     if not known:
         return None
-    parsed = segment_events(body)
+    parsed = segment_events(flow, body)
     if parsed is not None:
         events, batch = parsed
         mine: list[int] = []
@@ -162,6 +194,7 @@ def attribute(flow: http.HTTPFlow, body: Any, ids: Identities) -> Visitor | None
         if not matched & ids.from_events:
             by = "cookie"  # the visitor's id was seen only in the cookies its browser sent
         return Visitor(by, tuple(sorted(matched)), tuple(mine) if batch else None)
+    # any regulation names its subjects, one lifting a suppression too
     if is_regulation(flow.request.method, flow.request.pretty_url):
         hit = set(regulation_subjects(body)) & known
         return Visitor("subject", tuple(sorted(hit)), None) if hit else None
@@ -169,7 +202,7 @@ def attribute(flow: http.HTTPFlow, body: Any, ids: Identities) -> Visitor | None
     return Visitor("cookie", tuple(sorted(cookies)), None) if cookies else None
 
 
-def event_count(body: Any) -> int | None:
-    """How many events a batch body holds; None when it is not a batch (it is attributed whole)."""
-    parsed = segment_events(body)
+def event_count(flow: http.HTTPFlow, body: Any) -> int | None:
+    """How many events a batch request holds; None when it is not a batch (it is attributed whole)."""
+    parsed = segment_events(flow, body)
     return len(parsed[0]) if parsed is not None and parsed[1] else None

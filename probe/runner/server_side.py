@@ -61,7 +61,7 @@ class ServerSide:
         ids = attribution.browser_identities(recorder.flows(user))
         flows = recorder.flows(BACKEND_CONTEXT)
         bodies = [attribution.request_json(f) for f in flows]
-        ids = attribution.link(ids, bodies)
+        ids = attribution.link(ids, list(zip(flows, bodies, strict=True)))
         found: list[ServerEntry] = []
         with self._lock:
             for flow, body in zip(flows, bodies, strict=True):
@@ -85,7 +85,7 @@ class ServerSide:
                 claimed = self._claimed.get(id(flow), set())
                 if claimed is None:
                     continue
-                count = attribution.event_count(attribution.request_json(flow))
+                count = attribution.event_count(flow, attribution.request_json(flow))
                 if count is None:
                     if not claimed:
                         left.append((flow, {"unattributed": {"events": None}}))

@@ -18,11 +18,15 @@ from probe.runner.attribution import (
     request_json,
 )
 
+API = "https://api.segment.io/v1"
 REGULATIONS = "https://api.segmentapis.com/regulations"
 
 
 def flow(body: Any = None, *, cookie: str | None = None, method: str = "POST", url: str | None = None) -> tflow.HTTPFlow:
+    """A recorded request; a Segment body goes to the HTTP API path a library sends it to, unless ``url`` is given."""
     request = tutils.treq(method=method.encode(), content=b"" if body is None else json.dumps(body).encode())
+    if url is None and isinstance(body, dict):
+        url = f"{API}/batch" if "batch" in body else f"{API}/{body['type']}" if "type" in body else None
     if url is not None:
         request.url = url
     if cookie is not None:
@@ -67,13 +71,13 @@ def test_a_batch_is_attributed_event_by_event() -> None:
     visitor = attribute(flow(body), body, ids({"a1", "u1"}))
     assert visitor == Visitor("userId", ("a1", "u1"), (0, 2))
     assert visitor.record() == {"by": "userId", "ids": ["a1", "u1"], "events": [0, 2]}
-    assert event_count(body) == 4
+    assert event_count(flow(body), body) == 4
 
 
 def test_a_single_event_is_attributed_whole() -> None:
     body = event("a1", event="Order Completed")
     assert attribute(flow(body), body, ids({"a1"})) == Visitor("anonymousId", ("a1",), None)
-    assert event_count(body) is None
+    assert event_count(flow(body), body) is None
 
 
 def test_an_id_seen_only_in_a_cookie_says_so() -> None:
@@ -103,7 +107,7 @@ def test_identify_and_alias_on_the_backend_link_ids_to_a_fixpoint() -> None:
         event(None, "u2", type="alias", previousId="u1"),
         event("z9", "u8", type="identify"),  # nobody's
     ]
-    grown = link(ids(cookies={"a1"}), bodies)
+    grown = link(ids(cookies={"a1"}), [(flow(body), body) for body in bodies])
     assert grown.all == {"a1", "u1", "u2"}
     regulation = {"regulationType": "DELETE_ONLY", "subjectIds": ["u2"]}
     assert attribute(flow(regulation, url=REGULATIONS), regulation, grown) == Visitor("subject", ("u2",), None)
@@ -114,3 +118,32 @@ def test_two_visitors_in_one_batch_each_get_their_own_events() -> None:
     assert attribute(flow(body), body, ids({"a1"})) == Visitor("anonymousId", ("a1",), (0, 2))
     assert attribute(flow(body), body, ids({"b1"})) == Visitor("anonymousId", ("b1",), (1,))
     assert attribute(flow(body), body, ids()) is None
+
+
+def test_an_http_api_call_is_named_by_its_path_and_needs_no_type() -> None:
+    body = {"userId": "u1", "event": "Order Completed", "properties": {"total": 42}}
+    assert attribute(flow(body, url=f"{API}/track"), body, ids({"u1"})) == Visitor("userId", ("u1",), None)
+    # a first-party proxy at any prefix, when the body is Segment's
+    sent = event("a1", messageId="ajs-next-1")
+    assert attribute(flow(sent, url="https://www.shop.test/ingest/t"), sent, ids({"a1"})) == Visitor(
+        "anonymousId", ("a1",), None
+    )
+    # on Segment's host the path decides; elsewhere a body not shaped like a call is no Segment event
+    bare = {"userId": "u1"}
+    assert attribute(flow(bare, url=f"{API}/track"), bare, ids({"u1"})) == Visitor("userId", ("u1",), None)
+    assert attribute(flow(bare, url="https://shop.test/api/track"), bare, ids({"u1"})) is None
+    assert attribute(flow(body, url=f"{API}/track", method="PUT"), body, ids({"u1"})) is None
+
+
+def test_a_null_ajs_user_id_links_nobody() -> None:
+    for empty in ("null", "undefined", "", "%22%22", "%22null%22"):
+        assert cookie_value(empty) is None, empty
+    first = browser_identities([flow(method="GET", cookie="ajs_anonymous_id=a1; ajs_user_id=null")])
+    second = browser_identities([flow(method="GET", cookie="ajs_anonymous_id=b1; ajs_user_id=null")])
+    assert (first.all, second.all) == ({"a1"}, {"b1"})
+    # the other visitor's request shares only the null with this one
+    theirs = flow(method="GET", cookie="ajs_anonymous_id=b1; ajs_user_id=null")
+    assert attribute(theirs, None, first) is None
+    body = event("b1", "null")
+    assert attribute(flow(body), body, first) is None
+    assert link(first, [(flow(body), body)]).all == {"a1"}
