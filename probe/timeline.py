@@ -24,6 +24,10 @@ class Visitor:
     ids: tuple[str, ...] = ()  # the identifiers that matched
     events: tuple[int, ...] | None = None  # this visitor's items of the body's batch[]; None: the whole body
 
+    def record(self) -> dict[str, Any]:
+        """As written into the HAR (``_probe.visitor``)."""
+        return {"by": self.by, "ids": list(self.ids), "events": None if self.events is None else list(self.events)}
+
 
 @dataclass(frozen=True, slots=True)  # slots: a 100k-request HAR holds 100k of these for the whole run
 class Entry:

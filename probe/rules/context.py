@@ -9,7 +9,7 @@ from urllib.parse import urljoin
 from probe.catalog import Catalog, FirstParty, Vendor, load_catalog, site_hosts
 from probe.rules.consent_mode import ga_client_ids
 from probe.rules.expect import Expectations, build_expectations, vendor_cmp_category
-from probe.rules.sides import ServerSide, split_sides
+from probe.rules.sides import ServerTraffic, split_sides
 from probe.segment import (
     IdentifierSighting,
     SegmentEvent,
@@ -45,7 +45,7 @@ class Context:
     vendor_hits: list[VendorHit]
     identifiers: list[IdentifierSighting]
     ga_client_ids: set[str]
-    server: ServerSide  # the backend's traffic (browser rules read only ``traffic``: the browser's)
+    server: ServerTraffic  # the backend's traffic (browser rules read only ``traffic``: the browser's)
     by_index: dict[int, Entry] = field(default_factory=dict)  # both sides' entries
     preflight_of: dict[int, Entry] = field(default_factory=dict)  # request index -> its CORS preflight
 

@@ -17,7 +17,7 @@ from probe.timeline import Entry
 
 
 @dataclass
-class ServerSide:
+class ServerTraffic:
     """The backend's Segment traffic judged for this visitor, and what was left out and why."""
 
     traffic: SegmentTraffic  # requests and events of server-side entries (events: this visitor's only)
@@ -37,7 +37,7 @@ class ServerSide:
         return bool(self.indices)
 
 
-def split_sides(traffic: SegmentTraffic, backend: list[Entry]) -> tuple[SegmentTraffic, ServerSide]:
+def split_sides(traffic: SegmentTraffic, backend: list[Entry]) -> tuple[SegmentTraffic, ServerTraffic]:
     """The browser's view of ``traffic`` and the server side's (``backend``: the backend's entries)."""
     by_index = {e.index: e for e in backend}
     library_only = {
@@ -65,7 +65,7 @@ def split_sides(traffic: SegmentTraffic, backend: list[Entry]) -> tuple[SegmentT
         server_events.append(event)
     browser = _view(traffic, lambda i: i not in server_indices, browser_events)
     server = _view(traffic, server_indices.__contains__, server_events)
-    return browser, ServerSide(
+    return browser, ServerTraffic(
         traffic=server,
         entries=backend,
         indices=server_indices,

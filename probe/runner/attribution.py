@@ -27,6 +27,7 @@ from probe.segment.body import decode_body
 from probe.segment.endpoints import INGESTION_KINDS, Endpoints, Kind, is_regulation, wire_call
 from probe.segment.identifiers import AJS_IDENTIFIERS, is_identifier_value
 from probe.segment.shapes import looks_like_segment_payload
+from probe.timeline import Visitor
 
 # the visitor's own ids: an ajs_group_id names an account that many visitors share
 VISITOR_COOKIES = tuple(name for name in AJS_IDENTIFIERS if name != "ajs_group_id")
@@ -47,19 +48,6 @@ class Identities:
     def all(self) -> set[str]:
         """Every id of the visitor."""
         return self.from_events | self.from_cookies
-
-
-@dataclass(frozen=True)
-class Visitor:
-    """A backend request's tie to a visitor: the HAR entry's ``_probe.visitor``."""
-
-    by: str  # anonymousId | userId | cookie | subject
-    ids: tuple[str, ...]
-    events: tuple[int, ...] | None  # indices into the body's batch[]; None: the whole body
-
-    def record(self) -> dict[str, Any]:
-        """As written into the HAR."""
-        return {"by": self.by, "ids": list(self.ids), "events": None if self.events is None else list(self.events)}
 
 
 def cookie_value(raw: str) -> str | None:

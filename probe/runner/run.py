@@ -33,7 +33,7 @@ from probe.evidence.har_writer import build_har, iso, write_har
 from probe.evidence.manifest import MANIFEST_NAME, write_manifest
 from probe.interrupts import Interrupted, received
 from probe.runner.backend import BackendError
-from probe.runner.server_side import ServerSide
+from probe.runner.server_side import BackendLane
 from probe.runner.session import ScenarioError, ScenarioSession
 from probe.suite import Scenario, Suite, name_problem
 
@@ -101,7 +101,7 @@ class Runner:
         # a browser server chose its own browser: nothing to find here
         self.choice: BrowserChoice | None = None if connect else find_browser(playwright, browser_path)
         # the site's backend (backend.log goes in the run folder)
-        self.server = ServerSide(suite, run_dir, progress) if suite.backend else None
+        self.server = BackendLane(suite, run_dir, progress) if suite.backend else None
         router = router_for(
             suite, live=live, sink_segment=sink_segment, backend=self.server.address if self.server else None
         )

@@ -28,7 +28,7 @@ UNATTRIBUTED_MANIFEST = "server-unattributed.manifest.json"
 ServerEntry = tuple[http.HTTPFlow, dict[str, Any]]
 
 
-class ServerSide:
+class BackendLane:
     """The backend of a run and the bookkeeping of whose its requests are."""
 
     def __init__(self, suite: Suite, run_dir: Path | None, progress: Callable[[str], None]) -> None:

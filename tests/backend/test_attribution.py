@@ -9,7 +9,6 @@ from mitmproxy.test import tflow, tutils
 
 from probe.runner.attribution import (
     Identities,
-    Visitor,
     attribute,
     browser_identities,
     cookie_value,
@@ -17,6 +16,7 @@ from probe.runner.attribution import (
     link,
     request_json,
 )
+from probe.timeline import Visitor
 
 API = "https://api.segment.io/v1"
 REGULATIONS = "https://api.segmentapis.com/regulations"

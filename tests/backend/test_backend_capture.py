@@ -217,7 +217,7 @@ def test_a_backend_the_user_started_is_told_its_environment(tmp_path: Path) -> N
     from threading import Thread
 
     from probe.runner.run import router_for
-    from probe.runner.server_side import ServerSide
+    from probe.runner.server_side import BackendLane
     from probe.suite import Suite
 
     server = HTTPServer(("127.0.0.1", 0), SimpleHTTPRequestHandler)
@@ -232,7 +232,7 @@ def test_a_backend_the_user_started_is_told_its_environment(tmp_path: Path) -> N
         }
     )
     lines: list[str] = []
-    side = ServerSide(suite, tmp_path, lines.append)
+    side = BackendLane(suite, tmp_path, lines.append)
     assert side.address == ("127.0.0.1", port)
     try:
         with CaptureProxy(router_for(suite, backend=side.address)) as proxy:
