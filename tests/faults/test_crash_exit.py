@@ -13,7 +13,8 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-import probe.cli as cli_module
+import probe.cli._replay as replay_module
+import probe.cli._reports as reports_module
 from probe.cli import main
 from tests.conftest import SITES
 
@@ -115,7 +116,7 @@ def test_a_bug_in_replay_is_exit_2_with_probe_log_beside_the_reports(
     def broken(*_: Any, **__: Any) -> None:
         raise KeyError("planted")
 
-    monkeypatch.setattr(cli_module, "build_report", broken)
+    monkeypatch.setattr(reports_module, "build_report", broken)
     out = tmp_path / "out"
     result = probe("replay", har(tmp_path / "x.har", "2024-01-01T00:00:00Z"), "--out", out)
     assert result.exit_code == 2
@@ -150,7 +151,7 @@ def test_ctrl_c_outside_a_run_is_exit_2_interrupted_not_aborted(
     def interrupted(*_: Any, **__: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli_module, "judge_har", interrupted)
+    monkeypatch.setattr(replay_module, "judge_har", interrupted)
     result = probe("replay", har(tmp_path / "x.har", "2024-01-01T00:00:00Z"), "--out", tmp_path / "out")
     assert result.exit_code == 2
     assert result.output.splitlines() == ["probe: interrupted by SIGINT"]

@@ -20,7 +20,8 @@ from urllib.parse import quote, unquote, unquote_plus
 import pytest
 from click.testing import CliRunner, Result
 
-from probe.cli import _redact_runs, main
+from probe.cli import main
+from probe.cli._scenarios import redact_runs
 from probe.evidence import HarError, PhaseSpecError, read_bundle
 from probe.evidence.manifest import read_manifest, verify, write_manifest
 from probe.evidence.redact import SCREENSHOTS_DROPPED, SCREENSHOTS_KEPT, redact_bundle, redact_har
@@ -252,7 +253,7 @@ def test_run_redact_redacts_every_complete_folder_with_one_key(tmp_path: Path) -
     run = tmp_path / "run"
     shutil.copytree(FIXTURE / "run", run)
     shutil.copytree(run / "leaky", run / "again")
-    assert _redact_runs([ScenarioRun("leaky", run / "leaky"), ScenarioRun("again", run / "again")]) == []
+    assert redact_runs([ScenarioRun("leaky", run / "leaky"), ScenarioRun("again", run / "again")]) == []
     assert leaks(run) == {}
     # one key for the whole run: the same visitor has the same placeholder in both scenarios
     assert (run / "leaky" / "evidence.har").read_bytes() == (run / "again" / "evidence.har").read_bytes()

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from probe.cli._options import options
 from probe.evidence.limits import DEFAULT_LIMITS, current_limits, reset_read_limits, set_read_limits
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _apply(field: str) -> Callable[[click.Context, click.Parameter, Any], None]:
@@ -51,11 +50,10 @@ _OPTIONS: list[tuple[str, str, click.ParamType, str]] = [
     ),
 ]
 
-
-def read_limit_options(fn: F) -> F:
-    """Add the cap options to a command; they take effect while it runs."""
-    for flag, field, kind, text in reversed(_OPTIONS):
-        fn = click.option(
+# the cap options of a command; they take effect while it runs
+read_limit_options = options(
+    *(
+        click.option(
             flag,
             type=kind,
             default=getattr(DEFAULT_LIMITS, field),
@@ -63,5 +61,7 @@ def read_limit_options(fn: F) -> F:
             help=text,
             callback=_apply(field),
             expose_value=False,
-        )(fn)
-    return fn
+        )
+        for flag, field, kind, text in _OPTIONS
+    )
+)
