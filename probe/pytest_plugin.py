@@ -221,6 +221,7 @@ class ConsentCapture:
         self.waiter = Waiter(
             runner.proxy.recorder, self.user, quiet_ms=runner.suite.settle_ms, max_ms=runner.suite.settle_max_ms
         )
+        self.waiter.browser.watch(self.context)
         self._judged: list[Finding] | None = None
 
     def _mark(self, phase: str, choice: dict[str, bool] | None, action: str) -> None:

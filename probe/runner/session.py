@@ -81,6 +81,7 @@ class ScenarioSession:
     def run(self) -> None:
         self.begin(BEFORE, time.time())
         self.context = self.runner.new_context(self.user, gpc=self.scenario.gpc)
+        self.waiter.browser.watch(self.context)
         self.page = self.context.new_page()
         self.browse(BEFORE)
         self.end_phase(BEFORE)

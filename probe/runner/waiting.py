@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mitmproxy import http
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, Page, Request
 from playwright.sync_api import Error as PlaywrightError
 
 from probe import interrupts
@@ -194,6 +194,40 @@ def read_page_state(page: Page | None) -> PageState | None:
     )
 
 
+class BrowserRequests:
+    """Requests the browser has issued and not yet seen end, as Playwright reports them.
+
+    A starved browser (or a remote one) may hand a request to the proxy well after the page issued
+    it, a beacon sent as an event reaches a device-mode destination for one: the proxy alone would
+    call that gap quiet. Playwright's events arrive while probe talks to the page, so they are read
+    only by waits that do (not by the flush after the pages closed).
+    """
+
+    CAP_S = 5.0  # a request Playwright never reports ended (a stream) stops counting after this
+
+    def __init__(self) -> None:
+        self._open: dict[Request, float] = {}
+        self.last = 0.0
+
+    def watch(self, context: BrowserContext) -> None:
+        """Follow every request of ``context``'s pages."""
+        context.on("request", self._started)
+        context.on("requestfinished", self._ended)
+        context.on("requestfailed", self._ended)
+
+    def _started(self, request: Request) -> None:
+        self._open[request] = self.last = time.time()
+
+    def _ended(self, request: Request) -> None:
+        self._open.pop(request, None)
+        self.last = time.time()
+
+    def activity(self) -> tuple[int, float]:
+        """(requests in flight, time of the last start or end), like the proxy's ``Recorder.activity``."""
+        now = time.time()
+        return sum(1 for started in self._open.values() if now - started < self.CAP_S), self.last
+
+
 class Waiter:
     """Waits on one browser context's traffic, and keeps a record of every wait."""
 
@@ -204,6 +238,7 @@ class Waiter:
         self.quiet_ms, self.max_ms = quiet_ms, max_ms
         # the site's backend, when the suite has one: the longest its Segment library holds an event
         self.backend_ms = backend_ms
+        self.browser = BrowserRequests()
         self._settings: tuple[int, Delivery] = (-1, Delivery())
 
     def delivery(self, state: PageState | None) -> Delivery:
@@ -236,6 +271,9 @@ class Waiter:
             window = (self.quiet_ms + (delivery.delay_ms if held else 0)) / 1000
             widest = max(widest, window)
             inflight, last = self.recorder.activity(self.user)
+            if page is not None and not page.is_closed():  # just read: Playwright's events are current
+                issued, issued_last = self.browser.activity()
+                inflight, last = max(inflight, issued), max(last, issued_last)
             if self.backend_ms is not None:
                 # what the visitor's clicks make the backend send belongs to this wait too
                 backend_inflight, backend_last = self.recorder.activity(BACKEND_CONTEXT)

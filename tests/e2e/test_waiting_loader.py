@@ -14,10 +14,14 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, Route
 
 from probe.browser import find_browser
-from probe.runner.waiting import read_page_state
+from probe.runner import Runner
+from probe.runner.waiting import Waiter, read_page_state
+from probe.suite import load_suite
+from tests.conftest import SITES
 
 pytestmark = pytest.mark.e2e
 
+LEAKY = SITES / "plugin" / "leaky.yaml"
 STANDALONE = (
     Path(__file__).resolve().parents[2] / "web/node_modules/@segment/analytics-next/dist/umd/standalone.js"
 )
@@ -113,3 +117,31 @@ def test_an_event_held_in_a_slow_middleware_is_pending_until_delivered(bare_brow
     state = read_page_state(page)
     assert state is not None and state.pending == 0 and state.last_delivery > 0
     page.close()
+
+
+def test_a_request_the_browser_issued_but_the_proxy_has_not_seen_is_in_flight(playwright: Playwright) -> None:
+    # a starved (or remote) browser may hand a request to the proxy late: the proxy calls that gap
+    # quiet, Playwright's request events do not. page.route holds the request inside the browser.
+    suite = load_suite(LEAKY)
+    with Runner(playwright, suite) as runner:
+        user = "held-request"
+        context = runner.new_context(user)
+        waiter = Waiter(runner.proxy.recorder, user, quiet_ms=300, max_ms=5000)
+        waiter.browser.watch(context)
+        page = context.new_page()
+        page.goto(suite.start_url)
+        assert waiter.wait(page, "load", since=None).settled  # the page's own requests are done
+        held: list[Route] = []
+        page.route("**/held.txt", lambda route: held.append(route))
+        page.evaluate("() => { window.__done = fetch('/held.txt').then(() => true, () => true); }")
+        page.wait_for_function("() => true")  # let Playwright deliver the request and route events
+        while not held:
+            read_page_state(page)
+        assert waiter.browser.activity()[0] == 1
+        assert runner.proxy.recorder.activity(user)[0] == 0  # the proxy has not seen it
+
+        with page.expect_event("requestfinished"):
+            held[0].continue_()
+        assert waiter.browser.activity()[0] == 0
+        assert any(f.request.path == "/held.txt" for f in runner.proxy.recorder.flows(user))
+        context.close()
