@@ -59,12 +59,20 @@ class BannerObserver:
             self.record["preferences"] = {"measured": True, "optional": toggles}
 
 
-def return_visit(adapter: CmpAdapter, page: Page) -> dict[str, Any] | None:
-    """Whether the banner shows again on a return visit; None when the adapter cannot tell."""
+def return_visit(adapter: CmpAdapter, page: Page, out: Path, name: str) -> dict[str, Any] | None:
+    """Whether the banner shows again on a return visit, with a crop ``<name>.png`` of it when it does;
+    None when the adapter cannot tell."""
     try:
         layer = adapter.first_layer(page)
         if layer is None:
             return None
-        return {"banner_shown": page.locator(layer.banner).filter(visible=True).count() > 0}
+        shown = page.locator(layer.banner).filter(visible=True)
+        if not shown.count():
+            return {"banner_shown": False}
     except PlaywrightError as exc:
         return {"measured": False, "why": f"measuring failed: {_first_line(exc)}"}
+    try:
+        shown.first.screenshot(path=str(out / f"{name}.png"))
+    except PlaywrightError:
+        return {"banner_shown": True, "screenshot": None}  # it moved away under the shot: it was shown
+    return {"banner_shown": True, "screenshot": f"{name}.png"}

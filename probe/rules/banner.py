@@ -230,6 +230,7 @@ class ReturnVisit:
     refused: list[str]  # optional categories the choice refused; [] when it accepted everything
     shown: bool
     after_s: float | None
+    screenshot: str | None  # the crop of the banner shown again; None: not shown, or the shot failed
 
 
 def return_visits(named: Sequence[tuple[str, Context]]) -> tuple[list[ReturnVisit], dict[str, str]]:
@@ -246,7 +247,16 @@ def return_visits(named: Sequence[tuple[str, Context]]) -> tuple[list[ReturnVisi
             continue
         optional = [c for c, cat in ctx.suite.categories.items() if not cat.required]
         refused = sorted(c for c in optional if not mark.choice.get(c, False))
-        visits.append(ReturnVisit(name, refused, seen["banner_shown"], seen.get("after_s")))
+        shot = seen.get("screenshot")
+        visits.append(
+            ReturnVisit(
+                name,
+                refused,
+                seen["banner_shown"],
+                seen.get("after_s"),
+                shot if isinstance(shot, str) else None,
+            )
+        )
     return visits, unmeasured
 
 
@@ -285,8 +295,11 @@ def re_prompt(named: Sequence[tuple[str, Context]]) -> Iterator[Hit]:
             f"remembered as {remembered} is."
         )
         evidence = [
+            # the crop of the banner as it came back; the phase's page screenshot when the shot failed
             EvidenceRef(
-                url=f"{AFTER}.png", excerpt="return visit: banner shown again", scenario=visit.scenario
+                url=visit.screenshot or f"{AFTER}.png",
+                excerpt="return visit: banner shown again",
+                scenario=visit.scenario,
             ),
             EvidenceRef(url=f"{AFTER}.png", excerpt="return visit: no banner", scenario=other.scenario),
         ]

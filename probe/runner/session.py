@@ -146,7 +146,7 @@ class ScenarioSession:
     def banner_on_return(self, adapter: CmpAdapter) -> None:
         """Whether the banner came back on the return visit, and how long after the decision."""
         assert self.page is not None
-        seen = return_visit(adapter, self.page)
+        seen = return_visit(adapter, self.page, self.out, f"{self.phases[-1]['phase']}.return.banner")
         if seen is not None and "banner" in self.phases[-1]:
             seen["after_s"] = round(time.time() - self.phases[-1]["at"], 1)
             self.phases[-1]["banner"]["return_visit"] = seen

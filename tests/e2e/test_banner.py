@@ -254,6 +254,15 @@ def test_re_prompt_compares_the_return_visits_after_refusing_and_after_accepting
     }
     assert found == RE_PROMPT[variant]
     assert [s.status for s in report.scenarios] == ["pass", "pass"]  # a warning
+    for j in judged:
+        crop = Path(j.result.evidence_dir or "") / "after-consent.return.banner.png"
+        assert crop.is_file() is shown[j.result.name]  # a crop of the banner only where it came back
+    for scenario in report.scenarios:
+        for finding in scenario.findings:
+            assert [(e.scenario, e.url) for e in finding.evidence] == [
+                (scenario.name, "after-consent.return.banner.png"),
+                (next(s.name for s in report.scenarios if s.name != scenario.name), "after-consent.png"),
+            ]
 
 
 def test_a_first_layer_whose_accept_control_is_missing_is_not_measured(playwright: Playwright, tmp_path: Path) -> None:
