@@ -12,16 +12,20 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from probe import __version__
 from probe.analysis import Analysis, analyse_timeline, checklist
-from probe.evidence import HarRead, apply_phases, load_bundle, load_har
+from probe.evidence import HarError, HarRead, apply_phases, load_bundle, load_har, read_har
+from probe.evidence.har_reader import UNATTRIBUTED_DIR
 from probe.evidence.manifest import read_manifest
 from probe.findings import MarkInfo, Report, ScenarioResult, SuiteGroup, ToolInfo
 from probe.marks import ReadMark, iso
 from probe.report import dumps_json, render_junit
 from probe.report.html import stream_html
 from probe.rules import ACROSS_IDS, RULE_IDS, run_across
+from probe.rules.checklist import with_unattributed
+from probe.segment.endpoints import is_ingestion_path
 from probe.signals import decode_timeline_signals
 from probe.stated import apply_stated, stated_choices
 from probe.suite import Choice, Suite
@@ -165,8 +169,9 @@ def build_report(judged: Sequence[Judged], suite_name: str | None, browser: str 
             name=name,
             scenarios=[j.result.name for j in members],
             # the checklist needs one suite's categories and consent model
-            checklist=checklist(
-                [j.analysis for j in members if j.result.status != "error"], members[0].suite
+            checklist=with_unattributed(
+                checklist([j.analysis for j in members if j.result.status != "error"], members[0].suite),
+                unattributed_requests(members),
             ),
         )
         for name, members in groups.items()
@@ -179,6 +184,30 @@ def build_report(judged: Sequence[Judged], suite_name: str | None, browser: str 
         checklist=[] if several or not suites else suites[0].checklist,
         suites=suites,
     )
+
+
+def unattributed_requests(members: Sequence[Judged]) -> int:
+    """The backend's requests to Segment that no scenario's visitor made, in the run folders of ``members``.
+
+    A run keeps them beside its scenario folders (``server-unattributed/``); a folder whose HAR is
+    unreadable counts none (verify says why), never fails the report.
+    """
+    folders = {Path(j.result.evidence_dir).parent for j in members if j.result.evidence_dir}
+    count = 0
+    for folder in sorted(folders):
+        path = folder / UNATTRIBUTED_DIR / "evidence.har"
+        if not path.is_file():
+            continue
+        try:
+            timeline = read_har(path)
+        except (HarError, OSError):
+            continue
+        count += sum(
+            1
+            for e in timeline.entries
+            if e.server and is_ingestion_path(urlsplit(e.url).path) and e.method == "POST"
+        )
+    return count
 
 
 def judge_across(members: Sequence[Judged]) -> None:

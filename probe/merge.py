@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from probe.evidence import HarError
+from probe.evidence.har_reader import is_scenario_folder
 from probe.judge import Judged, judge_bundle
 from probe.shards import report_order
 from probe.suite import SuiteError
@@ -24,11 +25,13 @@ def run_bundles(run_dir: Path) -> list[Path]:
     if (run_dir / EVIDENCE).is_file():
         return [run_dir]
     found: list[Path] = []
-    for child in sorted(p for p in run_dir.iterdir() if p.is_dir()):
+    for child in sorted(p for p in run_dir.iterdir() if p.is_dir() and is_scenario_folder(p)):
         if (child / EVIDENCE).is_file():
             found.append(child)
         else:
-            found.extend(sorted(p for p in child.iterdir() if p.is_dir() and (p / EVIDENCE).is_file()))
+            found.extend(
+                sorted(p for p in child.iterdir() if p.is_dir() and is_scenario_folder(p) and (p / EVIDENCE).is_file())
+            )
     if not found and not (run_dir / "report.json").is_file():
         # an empty shard still wrote its (empty) report; a folder with neither is a wrong path
         raise MergeError(f"{run_dir}: not a probe run folder (no report.json, no evidence.har below it)")

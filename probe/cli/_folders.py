@@ -6,6 +6,7 @@ from pathlib import Path
 
 from probe.cli._console import fail, why
 from probe.evidence import HarError
+from probe.evidence.har_reader import UNATTRIBUTED_DIR, is_scenario_folder
 
 
 def exact_run_dir(run_dir: Path | None, out: Path | None) -> Path | None:
@@ -53,10 +54,18 @@ def sub_folders_holding(folder: Path, name: str) -> list[Path]:
 
 
 def evidence_folders(folder: Path) -> list[Path]:
-    """Evidence folders: the folder itself, or its scenario sub-folders (a run folder)."""
+    """Evidence folders: the folder itself, or its scenario sub-folders (a run folder; not its
+    ``server-unattributed`` folder, which holds no scenario)."""
     if (folder / "evidence.har").is_file() or (folder / "evidence.har.gz").is_file():
         return [folder]
-    found = sub_folders_holding(folder, "evidence.har")
+    found = [f for f in sub_folders_holding(folder, "evidence.har") if is_scenario_folder(f)]
     if not found:
         raise HarError(f"{folder}: no evidence.har here or in its sub-folders")
     return found
+
+
+def with_unattributed(folder: Path, bundles: list[Path]) -> list[Path]:
+    """``bundles`` and, when ``folder`` is a run folder that has one, its unattributed backend requests:
+    what redaction must cover besides the scenarios (other visitors' ids and the backend's tokens)."""
+    extra = folder / UNATTRIBUTED_DIR
+    return [*bundles, extra] if bundles != [folder] and (extra / "evidence.har").is_file() else bundles

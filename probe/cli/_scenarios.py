@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from probe import interrupts
 from probe.cli._console import err, fail, progress, why
 from probe.cli._crash import Log, internal_error, save_traceback
-from probe.cli._folders import exact_run_dir, make_run_dir, suite_dir
+from probe.cli._folders import exact_run_dir, make_run_dir, suite_dir, with_unattributed
 from probe.cli._reports import report_judged
 from probe.evidence import HarError
 from probe.evidence.redact import redact_bundles
@@ -67,7 +67,7 @@ def run_suites(
             suite_runs, suite_causes = _run_scenarios(suite, chosen, folder, runner_options, workers)
             # from here on an interrupt is only noted: the evidence is complete, the reports follow
             if redact:
-                suite_causes += redact_runs(suite_runs)
+                suite_causes += redact_runs(suite_runs, folder)
             judged += [_judge_run(r, suite) for r in suite_runs]
             runs += suite_runs
             causes += suite_causes
@@ -175,10 +175,12 @@ def _judge_run(run: ScenarioRun, suite: Suite) -> Judged:
     return Judged(result, empty, suite, analyse_timeline(empty, suite))
 
 
-def redact_runs(runs: list[ScenarioRun]) -> list[str]:
-    """--redact on a run: every complete evidence folder with one key; a failure is a cause to tell."""
+def redact_runs(runs: list[ScenarioRun], folder: Path | None = None) -> list[str]:
+    """--redact on a run: every complete evidence folder with one key, and the run ``folder``'s
+    unattributed backend requests; a failure is a cause to tell."""
+    bundles = [r.evidence_dir for r in runs if not r.unwritten]
     try:
-        redact_bundles([r.evidence_dir for r in runs if not r.unwritten])
+        redact_bundles(with_unattributed(folder, bundles) if folder is not None else bundles)
     except (HarError, ValueError, OSError) as exc:
         return [f"redaction failed, the evidence may not be redacted: {one_line(exc)}"]
     return []

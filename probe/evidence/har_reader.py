@@ -55,6 +55,15 @@ _FLAVOURS = {
     "mitmproxy": "mitmproxy",
 }
 HAR_NAMES = ("evidence.har", "evidence.har.gz")
+# beside a run's scenario folders: the backend's requests no scenario's visitor made
+# (probe.runner.server_side). An evidence folder like a scenario's (HAR and manifest), so verify and
+# redact treat it alike; but no scenario: it is never judged as one.
+UNATTRIBUTED_DIR = "server-unattributed"
+
+
+def is_scenario_folder(path: Path) -> bool:
+    """An evidence folder of a scenario, not the run's unattributed backend requests."""
+    return path.name != UNATTRIBUTED_DIR
 
 
 @dataclass

@@ -26,7 +26,7 @@ from ._redact_reports import REPORT_NAMES, has_reports, regenerate_reports
 from ._redact_values import Values
 from ._scrub import Scrubber
 from ._stream import EntriesBoundary, EntryItem, Member, StreamBroken, iter_log, open_har_bytes
-from .har_reader import find_bundle_har
+from .har_reader import find_bundle_har, is_scenario_folder
 from .manifest import MANIFEST_NAME, Redaction, read_manifest, verify, write_manifest
 
 __all__ = ["has_reports", "redact_bundle", "redact_bundles", "redact_folder", "redact_har"]
@@ -281,5 +281,5 @@ def redact_folder(
     inside = {Path(b).resolve() for b in bundles}
     reports: list[str] = []
     if folder.resolve() not in inside and has_reports(folder):
-        reports = regenerate_reports(folder, [Path(b) for b in bundles])
+        reports = regenerate_reports(folder, [Path(b) for b in bundles if is_scenario_folder(Path(b))])
     return redactions, reports

@@ -240,6 +240,9 @@ def _filters(judged: list[Judged], suite: Suite) -> ChecklistItem:
     return _item(q, "yes", detail, list(exercised.values())[:MAX_EVIDENCE])
 
 
+_NOTHING_SEEN = "No server-side event was recorded for a scenario's visitor"
+
+
 def _server_side(judged: list[Judged], suite: Suite) -> ChecklistItem:
     q = Q_SERVER_SIDE
     seen = [(j, e) for j in judged for e in j.ctx.server.events]
@@ -254,16 +257,15 @@ def _server_side(judged: list[Judged], suite: Suite) -> ChecklistItem:
         return doubt
     if not seen:
         ignored = sum(len(j.ctx.server.unattributed) for j in judged)
-        why = (
-            f" {ignored} backend request(s) were not attributed to a scenario's visitor." if ignored else ""
-        )
+        why = f" {ignored} backend request(s) were not attributed to a scenario's visitor." if ignored else ""
         return _item(
             q,
             "not-tested",
-            "No server-side event was recorded for a scenario's visitor: the site's backend was not captured, "
-            "or sent nothing to Segment." + why,
+            _NOTHING_SEEN + ": the site's backend was not captured, or sent nothing to Segment." + why,
         )
-    checked = [(j, e) for j, e in seen if expected_stamp(j.ctx, j.ctx.event_phase(e)) is not None and _known(j, e)]
+    checked = [
+        (j, e) for j, e in seen if expected_stamp(j.ctx, j.ctx.event_phase(e)) is not None and _known(j, e)
+    ]
     if not checked:
         return _item(
             q,
@@ -279,7 +281,9 @@ def _server_side(judged: list[Judged], suite: Suite) -> ChecklistItem:
         f"All {len(checked)} server-side event(s) sent where the visitor's choice is known carried "
         "categoryPreferences matching it."
     )
-    warned = [f for j in judged for f in j.findings if _QUESTION_OF.get(f.rule) == q and f.severity == "warning"]
+    warned = [
+        f for j in judged for f in j.findings if _QUESTION_OF.get(f.rule) == q and f.severity == "warning"
+    ]
     if warned:  # stamps that withhold an accepted category: nothing leaks, but they do not match
         detail = (
             f"All {len(checked)} server-side event(s) sent where the visitor's choice is known carried "
@@ -289,6 +293,36 @@ def _server_side(judged: list[Judged], suite: Suite) -> ChecklistItem:
     if len(checked) < len(seen):
         detail += f" {len(seen) - len(checked)} more were sent while the choice was unknown."
     return _item(q, "yes", detail, refs[:MAX_EVIDENCE])
+
+
+def with_unattributed(items: list[ChecklistItem], requests: int) -> list[ChecklistItem]:
+    """The server-side answer told of the backend's Segment requests that matched no scenario's visitor.
+
+    They sit beside the scenarios (``server-unattributed/``), judged by no rule: another visitor's,
+    or this run's visitors' under ids probe could not link to them (a backend user id the browser
+    never sent). A "not-tested" must not blame a missing backend, and a "yes" must say what it left out.
+    """
+    if not requests:
+        return items
+    told = []
+    for item in items:
+        if item.id == Q_SERVER_SIDE and item.answer == "not-tested" and item.detail.startswith(_NOTHING_SEEN):
+            item = item.model_copy(
+                update={
+                    "detail": "No server-side event was attributed to a scenario's visitor, yet the backend sent "
+                    f"{requests} request(s) to Segment that matched no visitor (server-unattributed/): if "
+                    "they are the visitors' under ids probe cannot link, their consent was not judged."
+                }
+            )
+        elif item.id == Q_SERVER_SIDE and item.answer != "no":
+            item = item.model_copy(
+                update={
+                    "detail": item.detail + f" {requests} more backend request(s) to Segment matched no "
+                    "scenario's visitor (server-unattributed/) and were not judged."
+                }
+            )
+        told.append(item)
+    return told
 
 
 def _known(j: Judged, event: SegmentEvent) -> bool:

@@ -7,7 +7,6 @@ folder, never dropped: the console says so in one line, and the file gets a mani
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -17,14 +16,13 @@ from typing import Any
 from mitmproxy import http
 
 from probe.capture import BACKEND_CONTEXT, CaptureProxy, Recorder
+from probe.evidence.har_reader import UNATTRIBUTED_DIR
 from probe.evidence.har_writer import build_har, iso, write_har
-from probe.evidence.manifest import Manifest, sha256_file
+from probe.evidence.manifest import write_manifest
 from probe.runner import attribution
 from probe.runner.backend import BackendProcess, address_of
 from probe.suite import Suite
 
-UNATTRIBUTED = "server-unattributed.har"
-UNATTRIBUTED_MANIFEST = "server-unattributed.manifest.json"
 ServerEntry = tuple[http.HTTPFlow, dict[str, Any]]
 
 
@@ -118,24 +116,16 @@ class BackendLane:
             server=left,
         )
         har["log"]["_probe"].update(proxy.evidence())
-        path = self.run_dir / UNATTRIBUTED
-        write_har(path, har)
-        write_manifest_of(self.run_dir, path, self.started, len(left))
-        self.progress(
-            f"server side: {len(left)} backend request(s) attributed to no scenario, kept in {path}"
+        folder = self.run_dir / UNATTRIBUTED_DIR
+        folder.mkdir(exist_ok=True)
+        write_har(folder / "evidence.har", har)
+        write_manifest(
+            folder,
+            scenario=f"server-unattributed: {len(left)} backend request(s) no scenario's visitor made",
+            started=iso(self.started),
+            ended=iso(time.time()),
         )
-
-
-def write_manifest_of(run_dir: Path, har: Path, started: float, count: int) -> None:
-    """A manifest beside the file: the run folder has none (its scenario folders have their own)."""
-    manifest = Manifest(
-        scenario=f"server-unattributed: {count} backend request(s) no scenario's visitor made",
-        started=iso(started),
-        ended=iso(time.time()),
-        files={har.name: sha256_file(har)},
-    )
-    text = json.dumps(manifest.model_dump(mode="json", exclude={"unwritten"}), indent=2) + "\n"
-    (run_dir / UNATTRIBUTED_MANIFEST).write_text(text, encoding="utf-8")
+        self.progress(f"server side: {len(left)} backend request(s) attributed to no scenario, kept in {folder}")
 
 
 def _scratch() -> Path:

@@ -93,7 +93,7 @@ def test_parallel_scenarios_get_their_own_server_events_and_strangers_are_kept(t
             assert visitor["by"] == expected_by
             page = next(p for p in har["log"]["pages"] if p["id"] == "after-consent")
             assert entry["startedDateTime"] >= page["startedDateTime"]  # placed by wire time, one clock
-    stranger = json.loads((out / "server-unattributed.har").read_text(encoding="utf-8"))
+    stranger = json.loads((out / "server-unattributed" / "evidence.har").read_text(encoding="utf-8"))
     kept = [
         (e["request"]["method"], e["request"]["url"], e["response"]["status"], e["_probe"]["served"],
          e["_probe"]["context"], e["_probe"]["side"], e["_probe"]["unattributed"]["events"])
@@ -105,12 +105,32 @@ def test_parallel_scenarios_get_their_own_server_events_and_strangers_are_kept(t
         key=str,
     )
     assert (
-        f"server side: 8 backend request(s) attributed to no scenario, kept in {out / 'server-unattributed.har'}"
+        f"server side: 8 backend request(s) attributed to no scenario, kept in {out / 'server-unattributed'}"
         in result.stderr
     )
-    manifest = json.loads((out / "server-unattributed.manifest.json").read_text(encoding="utf-8"))
-    assert manifest["files"] == {"server-unattributed.har": sha256_file(out / "server-unattributed.har")}
+    kept = out / "server-unattributed"
+    manifest = json.loads((kept / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["files"] == {"evidence.har": sha256_file(kept / "evidence.har")}
     assert (out / "backend.log").is_file()
+    # evidence like a scenario's: verified and redacted with the run, never judged as a scenario
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert [s["name"] for s in report["scenarios"]] == ["accept_all", "reject_analytics"]
+    assert "matched no scenario's visitor (server-unattributed/)" in next(
+        i["detail"] for i in report["checklist"] if i["id"] == "server-side-consent"
+    )
+    verified = run("verify", out)
+    assert verified.returncode == 0 and f"{kept}: intact (1 files)" in verified.stdout.splitlines()
+    strangers = {
+        json.loads(e["request"]["postData"]["text"])["batch"][1]["anonymousId"]
+        for e in stranger["log"]["entries"]
+        if e["request"]["method"] == "POST"
+    }
+    assert strangers and all(s in (kept / "evidence.har").read_text(encoding="utf-8") for s in strangers)
+    assert run("redact", out).returncode == 0
+    redacted = (kept / "evidence.har").read_text(encoding="utf-8")
+    assert not any(s in redacted for s in strangers)
+    assert json.loads((kept / "manifest.json").read_text(encoding="utf-8"))["redacted"] is True
+    assert run("verify", out).returncode == 0
 
 
 def test_a_backend_that_crashes_is_exit_2_with_one_line(tmp_path: Path) -> None:
@@ -163,7 +183,7 @@ def test_a_batching_backend_is_waited_for_so_its_events_keep_their_phase(tmp_pat
     assert stamps == [("after-consent", "Order Completed", granted)] * 2 + [
         ("after-revoke", "Order Completed", withdrawn)
     ] * 2
-    assert not (out / "server-unattributed.har").exists()
+    assert not (out / "server-unattributed").exists()
     for page in har["log"]["pages"][1:]:
         checkout_waits = [w for w in page["_probe"]["waits"] if w["after"] == "click #checkout"]
         assert checkout_waits and {w["reason"] for w in checkout_waits} == {"delivery delay"}

@@ -356,3 +356,35 @@ def test_a_privacy_endpoint_the_backend_served_counts_only_with_a_call_of_its_ow
         "serves it, sent no request to Segment's Privacy API"
     )
     assert [(e.entry, e.excerpt) for e in finding.evidence][0][1] == "HTTP 200, served by the site's backend"
+
+
+def run_folder(tmp_path: Path, scenario_har: Path) -> dict[str, dict[str, Any]]:
+    """A run folder: one scenario's evidence, and beside it the backend's requests that matched no visitor
+    (hostile-visitor.har's four), replayed whole; its checklist by question."""
+    run = tmp_path / "run"
+    (run / "checkout").mkdir(parents=True)
+    (run / "checkout" / "evidence.har").write_bytes(scenario_har.read_bytes())
+    (run / "server-unattributed").mkdir()
+    (run / "server-unattributed" / "evidence.har").write_bytes((SERVER / "hostile-visitor.har").read_bytes())
+    out = tmp_path / "out"
+    CliRunner().invoke(main, ["replay", str(run), "--out", str(out)])
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    return {item["id"]: item for item in report["checklist"]}
+
+
+def test_question_five_tells_of_the_backend_requests_that_matched_no_visitor(tmp_path: Path) -> None:
+    # a backend that uses ids probe cannot link to the visitor: its events sit beside the scenarios,
+    # judged by no rule; the answer must say so rather than blame a backend that sent nothing
+    nothing = run_folder(tmp_path / "a", SERVER.parent / "verdicts" / "cookie-next-request.har")["server-side-consent"]
+    assert (nothing["answer"], nothing["detail"]) == (
+        "not-tested",
+        "No server-side event was attributed to a scenario's visitor, yet the backend sent 4 request(s) to "
+        "Segment that matched no visitor (server-unattributed/): if they are the visitors' under ids probe "
+        "cannot link, their consent was not judged.",
+    )
+    judged = run_folder(tmp_path / "b", SERVER / "stamped.har")["server-side-consent"]
+    assert judged["answer"] == "yes"
+    assert judged["detail"].endswith(
+        " 4 more backend request(s) to Segment matched no scenario's visitor (server-unattributed/) and "
+        "were not judged."
+    )
