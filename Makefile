@@ -30,7 +30,7 @@ demo: setup
 test: setup
 	$(VENV)/bin/ruff check probe tests benchmarks
 	$(VENV)/bin/mypy probe
-	$(VENV)/bin/pytest -q -p no:cacheprovider --durations=15 -n 2 --dist loadfile
+	$(VENV)/bin/pytest -q -p no:cacheprovider --durations=15 -n 3 --dist loadfile
 
 bench: setup
 	$(PY) benchmarks/scenario_overhead.py
