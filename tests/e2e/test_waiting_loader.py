@@ -61,6 +61,12 @@ def shop(browser: Browser, *, load: bool) -> tuple[Page, list[Route]]:
         lambda route: route.fulfill(json={}, headers={"access-control-allow-origin": "*"}),
     )
     page.goto("https://shop.test/", wait_until="domcontentloaded")
+    if load:
+        # the snippet's script asks for the loader on its own time: wait until the route holds it
+        for _ in range(500):
+            if held:
+                break
+            page.wait_for_timeout(20)
     return page, held
 
 
