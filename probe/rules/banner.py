@@ -313,9 +313,9 @@ def re_prompt_notes(named: Sequence[tuple[str, Context]]) -> dict[str, list[str]
     for visit in visits:
         if not any(bool(o.refused) != bool(visit.refused) for o in visits):
             wanted = (
-                "a refusal (the standard return_visit)"
-                if not visit.refused
-                else ("accepting everything (the standard return_visit_accept)")
+                "accepting everything (the standard return_visit_accept)"
+                if visit.refused
+                else "a refusal (the standard return_visit)"
             )
             notes.setdefault(visit.scenario, []).append(
                 f"banner-re-prompt-asymmetry not judged: no return-visit scenario after {wanted} in this suite "
