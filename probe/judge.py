@@ -159,11 +159,7 @@ def mark_infos(timeline: Timeline) -> list[MarkInfo]:
 
 def build_report(judged: Sequence[Judged], suite_name: str | None, browser: str | None = None) -> Report:
     """The run's report.json model, grouped by suite, each suite with the audit checklist over its scenarios."""
-    groups: dict[str, list[Judged]] = {}
-    for j in judged:
-        groups.setdefault(j.suite.name, []).append(j)
-    for members in groups.values():
-        judge_across(members)
+    groups = judge_suites(judged)
     suites = [
         SuiteGroup(
             name=name,
@@ -208,6 +204,16 @@ def unattributed_requests(members: Sequence[Judged]) -> int:
             if e.server and is_ingestion_path(urlsplit(e.url).path) and e.method == "POST"
         )
     return count
+
+
+def judge_suites(judged: Sequence[Judged]) -> dict[str, list[Judged]]:
+    """The verdicts grouped by suite, in order, each suite's scenarios compared (``judge_across``)."""
+    groups: dict[str, list[Judged]] = {}
+    for j in judged:
+        groups.setdefault(j.suite.name, []).append(j)
+    for members in groups.values():
+        judge_across(members)
+    return groups
 
 
 def judge_across(members: Sequence[Judged]) -> None:

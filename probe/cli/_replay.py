@@ -18,7 +18,7 @@ from probe.cli._options import folder_options
 from probe.cli._reports import report_judged
 from probe.evidence import HarError
 from probe.evidence.redact import redact_folder
-from probe.judge import browser_of, judge_bundle, judge_har
+from probe.judge import browser_of, judge_bundle, judge_har, judge_suites
 
 if TYPE_CHECKING:
     from probe.suite import Choice
@@ -156,6 +156,7 @@ def replay(
     except OSError as exc:
         fail_io(exc, evidence)
     # the reasons a scenario is inconclusive are in its report table: printed once
+    judge_suites(judged)  # what comparing the scenarios shows is in their notes too
     notes = [n for j in judged for n in j.result.notes if n not in {g.reason for g in j.result.unjudged}]
     name = judged[0].suite.name if suite is None else suite.name
     sys.exit(report_judged(judged, name, target, browser, notes=notes))
