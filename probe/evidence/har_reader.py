@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from probe.banner.record import read_record
+
 from ..timeline import PHASES, Entry, PhaseMark, StorageSnapshot, Timeline
 from ._convert import RESPONSE_BODY_CAP, ConvertState, convert_entry, convert_page, kind_of
 from ._errors import HarError, HarProblem, one_line
@@ -135,7 +137,10 @@ def load_har(
                     if item.key == "pages":
                         _add_pages(item.value, marks, snapshots, problems)
                         page_signals = signals_from_pages(item.value)
-                        page_banner = field_from_pages(item.value, "banner")
+                        page_banner = {
+                            phase: read_record(record)
+                            for phase, record in field_from_pages(item.value, "banner").items()
+                        }
                     elif item.key == "entries":
                         saw_entries = True
                         problems.add(None, f"log.entries is {kind_of(item.value)}, not a list; no entries")

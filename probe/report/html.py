@@ -169,10 +169,24 @@ def write_html(
     return target
 
 
+# control characters from a hostile page or HAR (a terminal escape in a banner's text): shown as U+FFFD
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _inert(value: object) -> object:
+    """What the template prints, without control characters (markup probe built stays markup)."""
+    if isinstance(value, Markup):  # an SVG drawing may quote a URL of the site
+        return Markup(_CONTROL.sub("\ufffd", str(value)))
+    if isinstance(value, str):
+        return _CONTROL.sub("\ufffd", value)
+    return value
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("probe.report", "templates"),
         autoescape=True,  # every string in a report may come from the audited site
+        finalize=_inert,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -286,3 +286,37 @@ def test_the_rules_work_out_the_meaning_of_the_measured_facts() -> None:
     assert banner.clicks(ticked) == banner.Clicks(1, 4, "preferences", False)  # open, untick twice, save
     assert banner.clicks(changed(reject=None, preferences=None)) == banner.Clicks(1, 2, "preferences", True)
     assert banner.clicks(changed(reject=None, preferences_open=True, preferences=None)).reject_all == 1
+
+
+@pytest.mark.parametrize(
+    ("record", "where"),
+    [
+        (changed(accept="Accept all"), "accept"),
+        (changed(reject={**FAIR["reject"], "box": None}), "reject.box"),
+        (changed(accept={**FAIR["accept"], "box": {"width": "wide", "height": 42}}), "accept.box.width"),
+        (changed(reject={**FAIR["reject"], "color": ["a", "b", "c"]}), "reject.color.0"),
+        (changed(reject={**FAIR["reject"], "color": [1e308, 0, 0]}), "reject.color.0"),
+        (changed(reject={**FAIR["reject"], "color": [1]}), "reject.color"),
+        (changed(reject={**FAIR["reject"], "box": {"width": -5, "height": 3}}), "reject.box.width"),
+        (changed(wall="yes"), "wall"),
+        (changed(preferences={"measured": True, "optional": [1, 2]}), "preferences.optional"),
+        (changed(accept={**FAIR["accept"], "text": {"a": 1}}), "accept.text"),
+    ],
+)
+def test_a_hostile_banner_record_is_not_measured_never_a_crash(
+    tmp_path: Path, record: dict[str, Any], where: str
+) -> None:
+    result = judged(tmp_path, record)
+    assert (result.status, result.findings) == ("pass", [])
+    (note,) = [n for n in result.notes if n.startswith("banner checks")]
+    assert note.startswith(
+        f"banner checks (banner-*) not judged: the banner record in the evidence is unreadable ({where}: "
+    )
+
+
+def test_an_unreadable_record_keeps_its_return_visit_for_the_re_prompt_comparison() -> None:
+    from probe.banner.record import read_record
+
+    raw = changed(wall="yes", return_visit={"banner_shown": True, "after_s": 1.5})
+    assert read_record(raw)["return_visit"] == {"banner_shown": True, "after_s": 1.5}
+    assert read_record(FAIR) is FAIR

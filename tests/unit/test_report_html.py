@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from markupsafe import Markup
 from playwright.sync_api import Playwright
 
 from probe.browser import find_browser, launch_args
@@ -647,3 +648,12 @@ def test_report_in_chromium(tmp_path: Path, playwright: Playwright) -> None:
         assert (tmp_path / "report-full.png").stat().st_size > 10_000
     finally:
         browser.close()
+
+
+def test_control_characters_from_the_site_never_reach_the_html() -> None:
+    from probe.report.html import _inert
+
+    assert _inert("\x1b[31mRED\x07 ok\ttab\n") == "\ufffd[31mRED\ufffd ok\ttab\n"
+    drawn = _inert(Markup("<b>\x1b</b>"))
+    assert isinstance(drawn, Markup) and drawn == "<b>\ufffd</b>"  # still markup, never escaped again
+    assert _inert(3) == 3
