@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,8 @@ from probe.banner.measure import measure_first_layer, not_measured
 
 if TYPE_CHECKING:
     from probe.cmp.base import CmpAdapter
+
+RETURN_GRACE_S = 2.0  # how long a return visit's banner may take to appear once the CMP's API is there
 
 
 def _first_line(exc: Exception) -> str:
@@ -61,15 +64,28 @@ class BannerObserver:
 
 def return_visit(adapter: CmpAdapter, page: Page, out: Path, name: str) -> dict[str, Any] | None:
     """Whether the banner shows again on a return visit, with a crop ``<name>.png`` of it when it does;
-    None when the adapter cannot tell."""
+    None when the adapter cannot tell.
+
+    A CMP may draw its banner a moment after its API is there and the traffic is quiet: "not shown"
+    is said only after the API came and the banner stayed away for ``RETURN_GRACE_S``, or a late
+    banner would read as a remembered choice.
+    """
+    from probe.cmp.base import CmpError
+
     try:
-        layer = adapter.first_layer(page)
-        if layer is None:
+        if adapter.first_layer(page) is None:
             return None
-        shown = page.locator(layer.banner).filter(visible=True)
-        if not shown.count():
-            return {"banner_shown": False}
-    except PlaywrightError as exc:
+        adapter.wait_for_api(page)
+        deadline = time.monotonic() + RETURN_GRACE_S
+        while True:
+            layer = adapter.first_layer(page)  # the visible variant may change as the CMP draws
+            shown = page.locator(layer.banner).filter(visible=True) if layer is not None else None
+            if shown is not None and shown.count():
+                break
+            if time.monotonic() >= deadline:
+                return {"banner_shown": False}
+            page.wait_for_timeout(100)
+    except (PlaywrightError, CmpError) as exc:
         return {"measured": False, "why": f"measuring failed: {_first_line(exc)}"}
     try:
         shown.first.screenshot(path=str(out / f"{name}.png"))

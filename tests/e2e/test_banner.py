@@ -233,6 +233,8 @@ RE_PROMPT: dict[str, dict[str, list[str]]] = {
     "fair": {"return_visit": [], "return_visit_accept": []},
     "re-prompt": {"return_visit": [REFUSAL_FORGOTTEN], "return_visit_accept": []},
     "re-prompt-reverse": {"return_visit": [], "return_visit_accept": [ACCEPTANCE_FORGOTTEN]},
+    # the banner comes back a second after the page went quiet: still seen, not taken for a remembered choice
+    "re-prompt-late": {"return_visit": [REFUSAL_FORGOTTEN], "return_visit_accept": []},
 }
 
 
