@@ -81,19 +81,17 @@ class ScenarioResult(BaseModel):
     ) -> ScenarioResult:
         """Status from findings: fail on any error finding, else inconclusive when rules could not run."""
         unjudged = list(unjudged or [])
-        status: Status = (
-            "fail" if any(f.severity == "error" for f in findings) else "inconclusive" if unjudged else "pass"
-        )
+        status = _status(findings, unjudged)
         return cls(name=name, status=status, findings=findings, unjudged=unjudged, **extra)  # type: ignore[arg-type]
 
     def with_findings(self, findings: list[Finding], notes: list[str]) -> ScenarioResult:
         """This verdict with other findings and notes: the status follows them, an error stays an error."""
-        status = (
-            self.status
-            if self.status == "error"
-            else ScenarioResult.judged(self.name, findings, self.unjudged).status
-        )
+        status = self.status if self.status == "error" else _status(findings, self.unjudged)
         return self.model_copy(update={"findings": findings, "notes": notes, "status": status})
+
+
+def _status(findings: list[Finding], unjudged: list[Unjudged]) -> Status:
+    return "fail" if any(f.severity == "error" for f in findings) else "inconclusive" if unjudged else "pass"
 
 
 class ChecklistItem(BaseModel):

@@ -64,7 +64,7 @@ def evidence_folders(folder: Path) -> list[Path]:
     return found
 
 
-def with_unattributed(folder: Path, bundles: list[Path]) -> list[Path]:
+def plus_unattributed(folder: Path, bundles: list[Path]) -> list[Path]:
     """``bundles`` and, when ``folder`` is a run folder that has one, its unattributed backend requests:
     what redaction must cover besides the scenarios (other visitors' ids and the backend's tokens)."""
     extra = folder / UNATTRIBUTED_DIR

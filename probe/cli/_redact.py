@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from probe.cli._console import fail, fail_io, say
-from probe.cli._folders import evidence_folders, with_unattributed
+from probe.cli._folders import evidence_folders, plus_unattributed
 from probe.evidence import HarError
 from probe.evidence.redact import has_reports, redact_folder
 from probe.report.text import one_line
@@ -23,7 +23,7 @@ def redact(folder: Path, drop_screenshots: bool) -> None:
     from probe.suite import SuiteError
 
     try:
-        bundles = with_unattributed(folder, evidence_folders(folder))
+        bundles = plus_unattributed(folder, evidence_folders(folder))
         redactions, reports = redact_folder(folder, bundles, drop_screenshots=drop_screenshots)
     except (HarError, SuiteError, ValueError) as exc:  # SuiteError: a recorded suite.json judged again
         fail(str(exc))

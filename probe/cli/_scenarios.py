@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from probe import interrupts
 from probe.cli._console import err, fail, progress, why
 from probe.cli._crash import Log, internal_error, save_traceback
-from probe.cli._folders import exact_run_dir, make_run_dir, suite_dir, with_unattributed
+from probe.cli._folders import exact_run_dir, make_run_dir, plus_unattributed, suite_dir
 from probe.cli._reports import report_judged
 from probe.evidence import HarError
 from probe.evidence.redact import redact_bundles
@@ -180,7 +180,7 @@ def redact_runs(runs: list[ScenarioRun], folder: Path | None = None) -> list[str
     unattributed backend requests; a failure is a cause to tell."""
     bundles = [r.evidence_dir for r in runs if not r.unwritten]
     try:
-        redact_bundles(with_unattributed(folder, bundles) if folder is not None else bundles)
+        redact_bundles(plus_unattributed(folder, bundles) if folder is not None else bundles)
     except (HarError, ValueError, OSError) as exc:
         return [f"redaction failed, the evidence may not be redacted: {one_line(exc)}"]
     return []
